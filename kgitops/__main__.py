@@ -1,0 +1,5 @@
+import sys
+
+from kgitops.cli import main
+
+sys.exit(main())

@@ -1,0 +1,126 @@
+"""Command line: parse arguments, dispatch to kgitops.commands.<name>, map errors to exit
+codes. No logic lives here.
+
+Exit codes (a contract, design.md section 3): 0 success / no changes, 1 error,
+2 changes present (plan --detailed-exitcode), 3 rejected by rules.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import traceback
+
+from kgitops import __version__
+from kgitops.errors import EXIT_ERROR, KgitopsError
+
+FORMATS = ("text", "json")
+
+
+def _cluster_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-c", "--cluster", required=True, metavar="CLUSTER.yaml", help="cluster file")
+
+
+def _format_arg(p: argparse.ArgumentParser, choices: tuple[str, ...] = FORMATS) -> None:
+    p.add_argument("--format", choices=choices, default="text", help="output format (default: text)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kgitops",
+        description="Kafka topics and Schema Registry subjects kept in Git.",
+    )
+    parser.add_argument("--version", action="version", version=f"kgitops {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="offline: check format, policy and Avro schemas")
+    _cluster_arg(p)
+    _format_arg(p)
+    p.add_argument("--offline", action="store_true", help="do not contact the registry for compatibility checks")
+
+    p = sub.add_parser("plan", help="show what apply would change")
+    _cluster_arg(p)
+    _format_arg(p, ("text", "json", "markdown"))
+    p.add_argument("--out", metavar="PLAN", help="save the plan to this file for `apply PLAN`")
+    p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes, 0 when none")
+    p.add_argument("--no-color", action="store_true", help="plain text output")
+
+    p = sub.add_parser("apply", help="reconcile the cluster with the desired state")
+    _cluster_arg(p)
+    p.add_argument("plan_file", nargs="?", metavar="PLAN", help="a plan saved by `plan --out`")
+    p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
+    _format_arg(p)
+
+    p = sub.add_parser("import", help="write YAML for what already exists on the cluster")
+    _cluster_arg(p)
+    p.add_argument("--out", required=True, metavar="DIR", help="directory to write topic files into")
+
+    p = sub.add_parser("compat", help="check Avro schema compatibility locally")
+    p.add_argument("--level", required=True, type=str.upper, help="NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, "
+                   "FORWARD_TRANSITIVE, FULL or FULL_TRANSITIVE")
+    p.add_argument("--new", required=True, metavar="NEW.avsc")
+    p.add_argument("--previous", nargs="*", default=[], metavar="OLD.avsc", help="previous versions, oldest first")
+    _format_arg(p)
+
+    p = sub.add_parser("dev", help="the local real stack: 3 Kafka brokers + Schema Registry")
+    p.add_argument("action", choices=("up", "down", "status"))
+    _format_arg(p)
+    p.add_argument("--state-dir", help="where jars, logs and data live (env KGITOPS_DEV_DIR)")
+    p.add_argument("--base-port", type=int, help="first Kafka port (env KGITOPS_DEV_BASE_PORT, default 19092)")
+    p.add_argument("--registry-port", type=int, help="registry port (env KGITOPS_DEV_REGISTRY_PORT, default 18081)")
+    p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for readiness (default 180)")
+
+    p = sub.add_parser("history", help="show the audit trail of applies")
+    _cluster_arg(p)
+    p.add_argument("--limit", type=int, default=20)
+    _format_arg(p)
+
+    p = sub.add_parser("force-unlock", help="release an apply lock left behind")
+    _cluster_arg(p)
+    p.add_argument("lock_id", metavar="ID")
+    return parser
+
+
+COMMAND_MODULES = {
+    "validate": "validate",
+    "plan": "plan",
+    "apply": "apply",
+    "import": "importer",
+    "compat": "compat",
+    "dev": "dev",
+    "history": "history",
+    "force-unlock": "unlock",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        module = importlib.import_module(f"kgitops.commands.{COMMAND_MODULES[args.command]}")
+        return int(module.run(args))
+    except KgitopsError as err:
+        if args.debug:
+            traceback.print_exc()
+        print(f"Error: {err.message}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as err:  # a bug: still one clear paragraph, the traceback only on request
+        if args.debug:
+            traceback.print_exc()
+        print(
+            f"Error: internal error in kgitops {args.command}: {type(err).__name__}: {err}. "
+            "Run again with --debug for the traceback and report it.",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,221 @@
+"""The models everything else passes around: desired state (from Git) and live state
+(from the cluster and registry). Immutable dataclasses, no behaviour beyond lookups.
+
+Data flows one way: files -> ClusterSpec; cluster -> LiveCluster / LiveRegistry;
+(ClusterSpec, live) -> Plan (kgitops.plan); Plan -> apply.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+# ---------------------------------------------------------------------------
+# Desired state
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where something was declared, for messages like `file:line:column: ...`."""
+
+    file: str
+    line: int | None = None
+    column: int | None = None
+
+    def __str__(self) -> str:
+        parts = [str(p) for p in (self.file, self.line, self.column) if p is not None]
+        return ":".join(parts)
+
+
+@dataclass(frozen=True)
+class SubjectSpec:
+    """A Schema Registry subject kept in Git: its latest schema and, optionally, its level."""
+
+    subject: str
+    schema: str  # the schema text as read from the .avsc file (JSON)
+    schema_file: str  # absolute path of the .avsc file
+    compatibility: str | None = None  # None: leave the subject's level as it is
+    schema_type: str = "AVRO"
+    topic: str | None = None  # the topic it belongs to (TopicNameStrategy), if any
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    """A topic as declared. `config` holds Kafka topic configs in Kafka's canonical string
+    form (see kgitops.config.topic_configs.canonical_value), already merged with the
+    cluster's defaults and per-cluster overrides."""
+
+    name: str
+    partitions: int
+    replication_factor: int
+    config: Mapping[str, str] = field(default_factory=dict)
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class PolicyException:
+    """A rule relaxed for one named topic, which requires a written reason."""
+
+    topic: str
+    rules: Mapping[str, object]  # e.g. {"min_replication_factor": 2}
+    reason: str
+    location: Location | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Safety rules (design.md section 5). Defaults come from production practice."""
+
+    min_replication_factor: int = 3
+    min_insync_replicas: int = 2
+    allow_topic_deletion: bool = False
+    allow_subject_deletion: bool = False
+    max_partitions_per_broker: int = 4000  # replicas counted
+    max_partitions_per_cluster: int = 20000
+    max_topic_deletions_per_apply: int = 5
+    max_partition_increase_percent: int = 100
+    exceptions: tuple[PolicyException, ...] = ()
+    location: Location | None = None
+
+    def for_topic(self, topic: str, rule: str) -> object:
+        """The value of `rule` for `topic`, honouring a per-topic exception."""
+        for exc in self.exceptions:
+            if exc.topic == topic and rule in exc.rules:
+                return exc.rules[rule]
+        return getattr(self, rule)
+
+
+@dataclass(frozen=True)
+class KafkaConnection:
+    """How to reach the cluster. Values may hold `${VAR}` placeholders; they are resolved
+    from the environment only when connecting (kgitops.config.interpolate), so secrets
+    never live in Git, in plans or in output."""
+
+    bootstrap_servers: str
+    properties: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RegistryConnection:
+    """How to reach a Confluent-compatible Schema Registry (placeholders as above)."""
+
+    url: str
+    basic_username: str | None = None
+    basic_password: str | None = None
+    bearer_token: str | None = None
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """Everything one cluster file declares, with its includes resolved."""
+
+    name: str
+    source_file: str
+    kafka: KafkaConnection
+    schema_registry: RegistryConnection | None = None
+    policy: Policy = field(default_factory=Policy)
+    topics: tuple[TopicSpec, ...] = ()
+    subjects: tuple[SubjectSpec, ...] = ()
+    # Undeclared live topics under these prefixes are managed (deleted when allowed);
+    # any other undeclared topic is only reported as unmanaged.
+    owned_prefixes: tuple[str, ...] = ()
+    cluster_id: str | None = None  # when set, connecting to another cluster is refused
+    files: tuple[str, ...] = ()  # every file read, for the desired-state fingerprint
+
+    def topic(self, name: str) -> TopicSpec | None:
+        return next((t for t in self.topics if t.name == name), None)
+
+    def owns(self, topic: str) -> bool:
+        return any(topic.startswith(p) for p in self.owned_prefixes)
+
+
+# ---------------------------------------------------------------------------
+# Live state
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Broker:
+    id: int
+    host: str
+    port: int
+    rack: str | None = None
+
+
+@dataclass(frozen=True)
+class LivePartition:
+    id: int
+    leader: int
+    replicas: tuple[int, ...]
+    isr: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class LiveConfigEntry:
+    """One topic config as the broker reports it. `source` is the confluent-kafka
+    ConfigSource name: DYNAMIC_TOPIC_CONFIG means set on the topic; anything else
+    (DEFAULT_CONFIG, STATIC_BROKER_CONFIG, DYNAMIC_DEFAULT_BROKER_CONFIG...) is inherited."""
+
+    name: str
+    value: str | None
+    source: str
+    is_default: bool = False
+    is_sensitive: bool = False
+
+    @property
+    def is_topic_override(self) -> bool:
+        return self.source == "DYNAMIC_TOPIC_CONFIG"
+
+
+@dataclass(frozen=True)
+class LiveTopic:
+    name: str
+    partitions: tuple[LivePartition, ...]
+    config: Mapping[str, LiveConfigEntry] = field(default_factory=dict)  # empty if not described
+    topic_id: str | None = None
+
+    @property
+    def partition_count(self) -> int:
+        return len(self.partitions)
+
+    @property
+    def replication_factor(self) -> int:
+        # A reassignment in flight can leave partitions with different counts; the
+        # smallest is the one that matters for durability.
+        return min((len(p.replicas) for p in self.partitions), default=0)
+
+
+@dataclass(frozen=True)
+class LiveCluster:
+    cluster_id: str
+    controller_id: int | None
+    brokers: tuple[Broker, ...]
+    topics: Mapping[str, LiveTopic]  # non-internal topics only
+
+    def replicas_per_broker(self) -> dict[int, int]:
+        counts = {b.id: 0 for b in self.brokers}
+        for topic in self.topics.values():
+            for p in topic.partitions:
+                for r in p.replicas:
+                    counts[r] = counts.get(r, 0) + 1
+        return counts
+
+
+@dataclass(frozen=True)
+class LiveSubject:
+    """The latest registered version of a subject and its compatibility level."""
+
+    subject: str
+    version: int | None
+    schema_id: int | None
+    schema: str | None  # as the registry returns it (re-serialised; compare canonical forms)
+    schema_type: str = "AVRO"
+    compatibility: str | None = None  # the subject's own level, None if unset
+    versions: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiveRegistry:
+    global_compatibility: str | None
+    subjects: Mapping[str, LiveSubject]
