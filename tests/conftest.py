@@ -1,0 +1,35 @@
+"""Shared fixtures. Integration tests (tests/integration) run against the real local stack:
+a running one is reused, otherwise it is started once per session (and left running for
+the next run; `.ci/run` stops it)."""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+
+@dataclass(frozen=True)
+class Stack:
+    bootstrap_servers: str
+    registry_url: str
+    layout: object  # kgitops.devstack.stack.StackLayout
+
+
+@pytest.fixture(scope="session")
+def stack() -> Stack:
+    from kgitops.devstack.stack import StackLayout, status, up
+
+    layout = StackLayout.from_settings()
+    current = status(layout)
+    if not current.healthy:
+        current = up(layout, timeout=240)
+    return Stack(current.bootstrap_servers, current.schema_registry_url, layout)
+
+
+@pytest.fixture
+def unique_name(request) -> str:
+    """A topic/subject name no other test (or earlier run) uses: test name + random suffix."""
+    base = re.sub(r"[^a-zA-Z0-9]+", "-", request.node.name).strip("-").lower()[:40]
+    return f"t-{base}-{uuid.uuid4().hex[:8]}"
