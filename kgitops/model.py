@@ -51,6 +51,9 @@ class TopicSpec:
     replication_factor: int
     config: Mapping[str, str] = field(default_factory=dict)
     location: Location | None = None
+    # Where each effective value was declared (topic file, cluster defaults or overrides):
+    # "partitions", "replication_factor" and "config.<key>", e.g. "config.retention.ms".
+    field_locations: Mapping[str, Location] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,8 @@ class Policy:
     max_partition_increase_percent: int = 100
     exceptions: tuple[PolicyException, ...] = ()
     location: Location | None = None
+    # Where each rule was set in the cluster file; a rule left at its default has none.
+    field_locations: Mapping[str, Location] = field(default_factory=dict, compare=False)
 
     def for_topic(self, topic: str, rule: str) -> object:
         """The value of `rule` for `topic`, honouring a per-topic exception."""
@@ -124,10 +129,23 @@ class ClusterSpec:
     files: tuple[str, ...] = ()  # every file read, for the desired-state fingerprint
 
     def topic(self, name: str) -> TopicSpec | None:
-        return next((t for t in self.topics if t.name == name), None)
+        return self._topics_by_name().get(name)
+
+    def _topics_by_name(self) -> dict[str, TopicSpec]:
+        # Frozen dataclass: cache the index on first use (plans look topics up by name
+        # thousands of times).
+        index = self.__dict__.get("_index")
+        if index is None:
+            index = {t.name: t for t in self.topics}
+            object.__setattr__(self, "_index", index)
+        return index
 
     def owns(self, topic: str) -> bool:
         return any(topic.startswith(p) for p in self.owned_prefixes)
+
+    def manages(self, topic: str) -> bool:
+        """Declared here or claimed by an owned prefix: described in full and diffed."""
+        return self.owns(topic) or self.topic(topic) is not None
 
 
 # ---------------------------------------------------------------------------

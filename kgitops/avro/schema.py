@@ -1,0 +1,501 @@
+"""Avro schema texts parsed into a small typed tree, and their normalised form.
+
+fastavro does the first parse (JSON structure, name resolution, default values); the tree
+built from its output adds the checks Avro Java's parser makes and fastavro does not
+(names, duplicate fields, nested or duplicate union branches, field order, fixed size,
+records without fields), so a schema the registry would refuse is refused here first.
+
+Named types are defined where they first appear and referenced by full name afterwards,
+exactly as in the text, so recursive schemas are finite trees.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Mapping, Union
+
+from fastavro.schema import UnknownType
+from fastavro.schema import parse_schema as fastavro_parse_schema
+
+from kgitops.errors import InputError, Problem
+
+PRIMITIVE_TYPES = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
+FIELD_ORDERS = ("ascending", "descending", "ignore")
+
+# Attributes that carry no meaning for reading or registering data (the Avro spec lets
+# "doc" be dropped) or that the tree holds in typed form.
+_DOC = "doc"
+_STRUCTURAL_KEYS = {
+    "record": {"type", "name", "namespace", "aliases", "fields", _DOC},
+    "error": {"type", "name", "namespace", "aliases", "fields", _DOC},
+    "enum": {"type", "name", "namespace", "aliases", "symbols", "default", _DOC},
+    "fixed": {"type", "name", "namespace", "aliases", "size", _DOC},
+    "array": {"type", "items", _DOC},
+    "map": {"type", "values", _DOC},
+}
+_FIELD_KEYS = {"name", "type", "default", "aliases", "order", _DOC}
+
+Properties = tuple[tuple[str, Any], ...]  # extra attributes (logicalType, precision, custom), sorted
+
+
+class _NoDefault:
+    """Marks a field without a default (None is a valid default: JSON null)."""
+
+    def __repr__(self) -> str:
+        return "NO_DEFAULT"
+
+
+NO_DEFAULT: Any = _NoDefault()
+
+
+@dataclass(frozen=True)
+class PrimitiveType:
+    type: str
+    properties: Properties = ()
+
+
+@dataclass(frozen=True)
+class ArrayType:
+    items: "Node"
+    properties: Properties = ()
+
+
+@dataclass(frozen=True)
+class MapType:
+    values: "Node"
+    properties: Properties = ()
+
+
+@dataclass(frozen=True)
+class UnionType:
+    branches: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class NameReference:
+    """A later use of a named type defined elsewhere in the same schema."""
+
+    fullname: str
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: "Node"
+    default: Any = NO_DEFAULT
+    aliases: tuple[str, ...] = ()
+    order: str = "ascending"
+    properties: Properties = ()
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not NO_DEFAULT
+
+
+@dataclass(frozen=True)
+class _Named:
+    fullname: str
+    aliases: tuple[str, ...]  # as Avro Java qualifies them, see _qualify_alias
+
+    @property
+    def name(self) -> str:
+        return self.fullname.rpartition(".")[2]
+
+    @property
+    def namespace(self) -> str | None:
+        return self.fullname.rpartition(".")[0] or None
+
+
+@dataclass(frozen=True)
+class RecordType(_Named):
+    fields: tuple[Field, ...]
+    is_error: bool = False  # an Avro "error" is a record; kept apart only for the normalised form
+    properties: Properties = ()
+
+
+@dataclass(frozen=True)
+class EnumType(_Named):
+    symbols: tuple[str, ...]
+    default: str | None = None
+    properties: Properties = ()
+
+
+@dataclass(frozen=True)
+class FixedType(_Named):
+    size: int
+    properties: Properties = ()
+
+
+NamedType = Union[RecordType, EnumType, FixedType]
+Node = Union[PrimitiveType, ArrayType, MapType, UnionType, NameReference, RecordType, EnumType, FixedType]
+
+
+@dataclass(frozen=True)
+class AvroSchema:
+    """A parsed schema: its root node and every named type it defines, by full name."""
+
+    root: Node
+    named: Mapping[str, NamedType]
+    source: str
+
+    def resolve(self, node: Node) -> Node:
+        """The definition behind a name reference; any other node as it is."""
+        if isinstance(node, NameReference):
+            return self.named[node.fullname]
+        return node
+
+
+class _InvalidSchema(Exception):
+    """A reason the schema is not valid Avro; becomes an InputError naming the file."""
+
+
+# ---------------------------------------------------------------------------
+# Parsing
+# ---------------------------------------------------------------------------
+
+
+def parse(text: str, source: str) -> AvroSchema:
+    """Parse an Avro schema text; InputError names `source` and the reason if it is invalid."""
+    try:
+        document = json.loads(text, parse_constant=_refuse_constant)
+    except json.JSONDecodeError as err:
+        problem = Problem(f"invalid JSON: {err.msg}", file=source, line=err.lineno, column=err.colno)
+        raise InputError(str(problem), [problem]) from err
+    except _NotJson as err:
+        problem = Problem(f"invalid JSON: {err}", file=source)
+        raise InputError(str(problem), [problem]) from err
+    try:
+        return _build(document, source)
+    except _InvalidSchema as err:
+        problem = Problem(f"invalid Avro schema: {err}", file=source)
+        raise InputError(str(problem), [problem]) from err
+
+
+class _NotJson(ValueError):
+    """Python's json reads NaN and Infinity; JSON (and the registry's parser) does not."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _NotJson(f"{name} is not a JSON value")
+
+
+def _build(document: Any, source: str) -> AvroSchema:
+    _require_record_fields(document)
+    try:
+        parsed = fastavro_parse_schema(document, _write_hint=False, _force=True)
+    except UnknownType as err:
+        raise _InvalidSchema(f"unknown type {err.name!r} (not a primitive type nor a name defined before)") from err
+    except KeyError as err:
+        raise _InvalidSchema(f"missing attribute {err}") from err
+    except Exception as err:  # fastavro raises several types; each is a reason, not a bug
+        raise _InvalidSchema(str(err) or type(err).__name__) from err
+    builder = _TreeBuilder()
+    root = builder.node(parsed)
+    return AvroSchema(root=root, named=dict(builder.named), source=source)
+
+
+def _require_record_fields(document: Any) -> None:
+    """Avro Java refuses a record without "fields"; fastavro quietly adds an empty list."""
+    if isinstance(document, list):
+        for item in document:
+            _require_record_fields(item)
+    elif isinstance(document, dict):
+        if document.get("type") in ("record", "error") and not isinstance(document.get("fields"), list):
+            raise _InvalidSchema(f"record {document.get('name')!r} has no \"fields\" list")
+        for key, value in document.items():
+            if key != "default" and isinstance(value, (dict, list)):  # a default is data, not a schema
+                _require_record_fields(value)
+
+
+class _TreeBuilder:
+    """Turns fastavro's parsed form (full names everywhere) into the typed tree."""
+
+    def __init__(self) -> None:
+        self.named: dict[str, NamedType] = {}
+
+    def node(self, schema: Any) -> Node:
+        if isinstance(schema, str):
+            if schema in PRIMITIVE_TYPES:
+                return PrimitiveType(schema)
+            if schema not in self.named:
+                raise _InvalidSchema(f"unknown type {schema!r}")
+            return NameReference(schema)
+        if isinstance(schema, list):
+            return self.union(schema)
+        if isinstance(schema, dict):
+            return self.complex(schema)
+        raise _InvalidSchema(f"a schema must be a type name, an object or a union list, not {schema!r}")
+
+    def union(self, schema: list) -> UnionType:
+        branches = tuple(self.node(branch) for branch in schema)
+        seen: set[str] = set()
+        for branch in branches:
+            if isinstance(branch, UnionType):
+                raise _InvalidSchema("a union cannot contain another union directly")
+            key = self.union_key(branch)
+            if key in seen:
+                raise _InvalidSchema(f"union contains {key} twice")
+            seen.add(key)
+        return UnionType(branches)
+
+    def union_key(self, branch: Node) -> str:
+        # Avro allows one branch per unnamed type and one per full name.
+        if isinstance(branch, NameReference):
+            return branch.fullname
+        if isinstance(branch, (RecordType, EnumType, FixedType)):
+            return branch.fullname
+        if isinstance(branch, PrimitiveType):
+            return branch.type
+        return "array" if isinstance(branch, ArrayType) else "map"
+
+    def complex(self, schema: dict) -> Node:
+        kind = schema.get("type")
+        if not isinstance(kind, str):
+            raise _InvalidSchema(f'"type" must be a string in {_brief(schema)}')
+        if kind in PRIMITIVE_TYPES:
+            return PrimitiveType(kind, _properties(schema, {"type", _DOC}))
+        if kind == "array":
+            return ArrayType(self.node(schema["items"]), _properties(schema, _STRUCTURAL_KEYS["array"]))
+        if kind == "map":
+            return MapType(self.node(schema["values"]), _properties(schema, _STRUCTURAL_KEYS["map"]))
+        if kind in ("record", "error"):
+            return self.record(schema, is_error=kind == "error")
+        if kind == "enum":
+            return self.enum(schema)
+        if kind == "fixed":
+            return self.fixed(schema)
+        raise _InvalidSchema(f"unknown type {kind!r}")
+
+    def define(self, named: NamedType) -> NamedType:
+        if named.name in PRIMITIVE_TYPES:
+            raise _InvalidSchema(f"a named type cannot be called {named.name!r}")
+        self.named[named.fullname] = named
+        return named
+
+    def record(self, schema: dict, is_error: bool) -> RecordType:
+        fullname = _fullname(schema)
+        aliases = _named_aliases(schema, fullname)
+        properties = _properties(schema, _STRUCTURAL_KEYS["record"])
+        # Registered before its fields are built so they can refer to it (recursion).
+        self.named[fullname] = RecordType(fullname, aliases, (), is_error, properties)
+        fields = tuple(self.field(field, fullname) for field in schema["fields"])
+        _require_unique([f.name for f in fields], f"field name in record {fullname}")
+        return self.define(RecordType(fullname, aliases, fields, is_error, properties))
+
+    def field(self, field: dict, record: str) -> Field:
+        name = field.get("name")
+        _require_name(name, f"field name in record {record}")
+        aliases = _string_list(field.get("aliases", []), f"aliases of field {record}.{name}")
+        order = field.get("order", "ascending")
+        if order not in FIELD_ORDERS:
+            raise _InvalidSchema(f"field {record}.{name} has order {order!r}; expected one of {', '.join(FIELD_ORDERS)}")
+        field_type = self.node(field["type"])
+        default = field.get("default", NO_DEFAULT)
+        if default is not NO_DEFAULT and not _is_valid_default(field_type, default, self.named):
+            raise _InvalidSchema(f"default {json.dumps(default)} of field {record}.{name} does not match its type")
+        properties = _properties(field, _FIELD_KEYS)
+        return Field(name, field_type, default, tuple(aliases), order, properties)
+
+    def enum(self, schema: dict) -> EnumType:
+        fullname = _fullname(schema)
+        symbols = _string_list(schema.get("symbols"), f"symbols of enum {fullname}")
+        for symbol in symbols:
+            _require_name(symbol, f"symbol of enum {fullname}")
+        _require_unique(symbols, f"symbol in enum {fullname}")
+        default = schema.get("default")
+        if default is not None and default not in symbols:
+            raise _InvalidSchema(f"default {default!r} of enum {fullname} is not one of its symbols")
+        return self.define(EnumType(
+            fullname, _named_aliases(schema, fullname), tuple(symbols), default,
+            _properties(schema, _STRUCTURAL_KEYS["enum"]),
+        ))
+
+    def fixed(self, schema: dict) -> FixedType:
+        fullname = _fullname(schema)
+        size = schema.get("size")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise _InvalidSchema(f"fixed {fullname} needs a non-negative integer size, not {size!r}")
+        return self.define(FixedType(
+            fullname, _named_aliases(schema, fullname), size, _properties(schema, _STRUCTURAL_KEYS["fixed"]),
+        ))
+
+
+def _is_valid_default(node: Node, value: Any, named: Mapping[str, NamedType]) -> bool:
+    """Avro Java's rules for a field default (a union default may match any branch, as in
+    Avro 1.12 and the current specification; Avro 1.11 wanted the first branch)."""
+    node = named[node.fullname] if isinstance(node, NameReference) else node
+    if isinstance(node, UnionType):
+        return any(_is_valid_default(branch, value, named) for branch in node.branches)
+    if isinstance(node, (EnumType, FixedType)):
+        return isinstance(value, str)
+    if isinstance(node, ArrayType):
+        return isinstance(value, list) and all(_is_valid_default(node.items, v, named) for v in value)
+    if isinstance(node, MapType):
+        return isinstance(value, dict) and all(_is_valid_default(node.values, v, named) for v in value.values())
+    if isinstance(node, RecordType):
+        return isinstance(value, dict) and all(
+            _is_valid_default(f.type, value[f.name], named) if f.name in value
+            else f.has_default and _is_valid_default(f.type, f.default, named)
+            for f in node.fields
+        )
+    assert isinstance(node, PrimitiveType)
+    return _is_valid_primitive(node.type, value)
+
+
+def _is_valid_primitive(kind: str, value: Any) -> bool:
+    is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if kind in ("string", "bytes"):
+        return isinstance(value, str)
+    if kind == "int":
+        return is_number and isinstance(value, int) and -(2**31) <= value < 2**31
+    if kind == "long":
+        return is_number and isinstance(value, int) and -(2**63) <= value < 2**63
+    if kind in ("float", "double"):
+        return is_number
+    if kind == "boolean":
+        return isinstance(value, bool)
+    return value is None  # null
+
+
+def _fullname(schema: dict) -> str:
+    fullname = schema.get("name")
+    if not isinstance(fullname, str):
+        raise _InvalidSchema(f"a {schema.get('type')} needs a \"name\" string: {_brief(schema)}")
+    _require_name(fullname.rpartition(".")[2], f"{schema.get('type')} name {fullname!r}")
+    return fullname
+
+
+def _named_aliases(schema: dict, fullname: str) -> tuple[str, ...]:
+    aliases = _string_list(schema.get("aliases", []), f"aliases of {fullname}")
+    namespace = fullname.rpartition(".")[0] or None
+    return tuple(_qualify_alias(alias, namespace) for alias in aliases)
+
+
+def _qualify_alias(alias: str, namespace: str | None) -> str:
+    """A named type's alias as Avro Java compares it with a writer's full name: an
+    unqualified alias takes the type's own namespace; ".Name" (explicitly no namespace)
+    inside a namespaced type comes out as ".Name", which matches no full name."""
+    space, dot, name = alias.rpartition(".")
+    if not dot:
+        return f"{namespace}.{alias}" if namespace else alias
+    if not space:
+        return f".{name}" if namespace else name
+    return alias
+
+
+def _require_name(name: Any, what: str) -> None:
+    # Avro Java's default validator: a letter or "_", then letters, digits or "_".
+    if (
+        not isinstance(name, str) or not name
+        or not (name[0].isalpha() or name[0] == "_")
+        or not all(c.isalnum() or c == "_" for c in name[1:])
+    ):
+        raise _InvalidSchema(f"invalid {what}: {name!r} (a letter or _, then letters, digits or _)")
+
+
+def _require_unique(names: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            raise _InvalidSchema(f"duplicate {what}: {name!r}")
+        seen.add(name)
+
+
+def _string_list(value: Any, what: str) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise _InvalidSchema(f"{what} must be a list of strings, not {value!r}")
+    return value
+
+
+def _properties(schema: dict, structural: set[str]) -> Properties:
+    return tuple(sorted(
+        (key, value) for key, value in schema.items()
+        if key not in structural and not key.startswith("__fastavro")
+    ))
+
+
+def _brief(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, default=str)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# ---------------------------------------------------------------------------
+# Normalised form
+# ---------------------------------------------------------------------------
+
+
+def normalised(text: str, source: str = "schema") -> str:
+    """A deterministic JSON text of everything that matters when registering a schema:
+    full names, fields and their order, types, defaults, aliases, enum symbols and default,
+    fixed size, logical types and other custom attributes, field order. Whitespace, key
+    order, "namespace" spelling (folded into full names) and docs do not count, so two
+    texts with equal normalised forms are the same schema."""
+    return normalised_schema(parse(text, source))
+
+
+def normalised_schema(schema: AvroSchema) -> str:
+    rendered = _NormalForm(schema).render(schema.root)
+    return json.dumps(rendered, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+class _NormalForm:
+    def __init__(self, schema: AvroSchema) -> None:
+        self.schema = schema
+        self.defined: set[str] = set()
+
+    def render(self, node: Node) -> Any:
+        if isinstance(node, NameReference):
+            return node.fullname
+        if isinstance(node, PrimitiveType):
+            return {"type": node.type, **dict(node.properties)} if node.properties else node.type
+        if isinstance(node, UnionType):
+            return [self.render(branch) for branch in node.branches]
+        if isinstance(node, ArrayType):
+            return {**dict(node.properties), "type": "array", "items": self.render(node.items)}
+        if isinstance(node, MapType):
+            return {**dict(node.properties), "type": "map", "values": self.render(node.values)}
+        if node.fullname in self.defined:  # defensive: a second definition renders as a reference
+            return node.fullname
+        self.defined.add(node.fullname)
+        rendered: dict[str, Any] = {**dict(node.properties), "name": node.fullname}
+        if node.aliases:
+            rendered["aliases"] = sorted(node.aliases)
+        if isinstance(node, RecordType):
+            rendered["type"] = "error" if node.is_error else "record"
+            rendered["fields"] = [self.field(field) for field in node.fields]
+        elif isinstance(node, EnumType):
+            rendered.update(type="enum", symbols=list(node.symbols))
+            if node.default is not None:
+                rendered["default"] = node.default
+        else:
+            rendered.update(type="fixed", size=node.size)
+        return rendered
+
+    def field(self, field: Field) -> dict[str, Any]:
+        rendered: dict[str, Any] = {**dict(field.properties), "name": field.name, "type": self.render(field.type)}
+        if field.has_default:
+            rendered["default"] = self.default(field.type, field.default)
+        if field.aliases:
+            rendered["aliases"] = sorted(field.aliases)
+        if field.order != "ascending":  # ascending is what an absent order means
+            rendered["order"] = field.order
+        return rendered
+
+    def default(self, node: Node, value: Any) -> Any:
+        """The default in one spelling per value: 1 and 1.0 are the same double."""
+        node = self.schema.resolve(node)
+        if isinstance(node, UnionType):
+            for branch in node.branches:
+                if _is_valid_default(branch, value, self.schema.named):
+                    return self.default(branch, value)
+            return value
+        if isinstance(node, PrimitiveType) and node.type in ("float", "double"):
+            return float(value)
+        if isinstance(node, ArrayType):
+            return [self.default(node.items, v) for v in value]
+        if isinstance(node, MapType):
+            return {k: self.default(node.values, v) for k, v in value.items()}
+        if isinstance(node, RecordType):
+            by_name = {f.name: f for f in node.fields}
+            return {k: self.default(by_name[k].type, v) if k in by_name else v for k, v in value.items()}
+        return value

@@ -1,0 +1,100 @@
+"""`kgitops apply`: reconcile the cluster with the desired state, or apply a saved plan."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from kgitops import planner
+from kgitops.apply import ApplySettings, execute
+from kgitops.apply.outcome import Outcome
+from kgitops.commands.plan import refusal_exit_code, render
+from kgitops.errors import EXIT_ERROR, EXIT_OK, InputError, KgitopsError
+from kgitops.plan import Plan, plan_from_dict
+from kgitops.render.text import render_text
+
+
+class StalePlan(KgitopsError):
+    """The saved plan no longer describes what apply would do."""
+
+
+def read_saved_plan(path: str) -> Plan:
+    try:
+        data = json.loads(Path(path).read_text())
+        return plan_from_dict(data)
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such plan file")
+    except (ValueError, KeyError, TypeError) as err:
+        raise InputError(f"{path}: not a kgitops plan file ({err}); create one with `kgitops plan --out {path}`")
+
+
+def check_not_stale(saved: Plan, current: Plan, path: str) -> None:
+    if saved.cluster != current.cluster or (saved.cluster_id and saved.cluster_id != current.cluster_id):
+        raise StalePlan(f"{path} was made for cluster {saved.cluster} ({saved.cluster_id}), not "
+                        f"{current.cluster} ({current.cluster_id}). Nothing was changed.")
+    if saved.desired_fingerprint != current.desired_fingerprint:
+        raise StalePlan(f"{path} is stale: the desired-state files changed since it was made. Nothing was "
+                        f"changed; run `kgitops plan --out {path}` again and review it.")
+    if saved.live_fingerprint != current.live_fingerprint:
+        raise StalePlan(f"{path} is stale: the cluster or registry changed since it was made. Nothing was "
+                        f"changed; run `kgitops plan --out {path}` again and review it.")
+
+
+def confirm(plan: Plan, auto_approve: bool) -> bool:
+    if auto_approve:
+        return True
+    if not sys.stdin.isatty():
+        raise InputError("apply needs confirmation and there is no terminal to ask on: review the plan and pass "
+                         "--auto-approve (in CI, apply a saved plan: kgitops apply -c CLUSTER.yaml PLAN --auto-approve)")
+    answer = input(f"\nApply these {len(plan.actions)} change(s) to cluster {plan.cluster}? Only 'yes' is accepted: ")
+    return answer.strip() == "yes"
+
+
+def print_outcome(outcome: Outcome) -> None:
+    a = outcome.action
+    mark = {"done": "ok  ", "failed": "FAIL", "skipped": "skip"}[outcome.status]
+    line = f"  [{mark}] {a.kind.replace('_', ' ')} {a.resource}"
+    if outcome.error:
+        line += f": {outcome.error}"
+    print(line, flush=True)
+
+
+def run(args: argparse.Namespace) -> int:
+    current = planner.compute(args.cluster)
+    plan = current.plan
+    refused = refusal_exit_code(plan)
+    if refused is not None:
+        print(render(plan, "text"))
+        print(f"Error: refused; nothing was changed.", file=sys.stderr)
+        return refused
+    if args.plan_file:
+        saved = read_saved_plan(args.plan_file)
+        check_not_stale(saved, plan, args.plan_file)
+        plan = saved
+    if not plan.has_changes:
+        print("No changes. The cluster matches the desired state.")
+        return EXIT_OK
+    print(render_text(plan, color=sys.stdout.isatty()))
+    if not confirm(plan, args.auto_approve):
+        print("Apply cancelled; nothing was changed.")
+        return EXIT_ERROR
+
+    print(f"\nApplying {len(plan.actions)} change(s) to cluster {plan.cluster}:")
+    outcomes = execute(plan.actions, client_config=current.client_config, registry_client=current.registry_client,
+                       report=print_outcome, settings=ApplySettings())
+    return summarize(outcomes)
+
+
+def summarize(outcomes: list[Outcome]) -> int:
+    done = [o for o in outcomes if o.ok]
+    failed = [o for o in outcomes if not o.ok and not o.skipped]
+    skipped = [o for o in outcomes if o.skipped]
+    print(f"\nApply finished: {len(done)} done, {len(failed)} failed, {len(skipped)} skipped.")
+    if failed or skipped:
+        print("Not done:", file=sys.stderr)
+        for o in failed + skipped:
+            print(f"  {o.action.kind.replace('_', ' ')} {o.action.resource}: {o.error}", file=sys.stderr)
+        print("Fix the cause and run apply again: what succeeded is not repeated.", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_OK

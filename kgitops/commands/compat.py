@@ -1,0 +1,96 @@
+"""`kgitops compat`: is a new Avro schema compatible with previous versions, with no registry?
+
+Exit 0 compatible, 3 incompatible, 1 bad input (unreadable file, invalid Avro, unknown
+level). Every bad file is reported at once.
+
+JSON output (`--format json`), version 1:
+    {"version": 1, "level": "BACKWARD", "compatible": false, "checked_versions": [2],
+     "incompatibilities": [{"path": "Order.items[].price",
+                            "reason": "writer type double cannot be read as string",
+                            "previous_version": 2, "direction": "backward"}]}
+checked_versions and previous_version count from 1, oldest first. direction "backward":
+the new schema reading data written with that version; "forward": that version reading
+data written with the new schema.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from kgitops.avro.compatibility import CompatibilityResult, check_schemas, parse_level
+from kgitops.avro.schema import AvroSchema, parse
+from kgitops.errors import EXIT_OK, EXIT_REJECTED, InputError, Problem
+
+JSON_FORMAT_VERSION = 1
+
+
+def run(args: argparse.Namespace) -> int:
+    level = parse_level(args.level)
+    new, previous = load_schemas(args.new, list(args.previous))
+    result = check_schemas(new, previous, level)
+    if args.format == "json":
+        print(json.dumps(result_json(result), indent=2))
+    else:
+        print(result_text(result))
+    return EXIT_OK if result.compatible else EXIT_REJECTED
+
+
+def load_schemas(new_path: str, previous_paths: list[str]) -> tuple[AvroSchema, list[AvroSchema]]:
+    """Parse every file; all problems are reported together, one line each."""
+    problems: list[Problem] = []
+    schemas: list[AvroSchema] = []
+    for path in [new_path, *previous_paths]:
+        try:
+            schemas.append(load_schema(path))
+        except InputError as err:
+            problems.extend(err.problems or [Problem(err.message, file=path)])
+    if problems:
+        raise InputError("\n".join(str(p) for p in problems), problems)
+    return schemas[0], schemas[1:]
+
+
+def load_schema(path: str) -> AvroSchema:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+        problem = Problem(f"cannot read schema file: {reason}", file=path)
+        raise InputError(str(problem), [problem]) from err
+    return parse(text, path)
+
+
+def result_text(result: CompatibilityResult) -> str:
+    if not result.compatible:
+        lines = [f"incompatible ({result.level}):"]
+        lines += [f"  {i.path}: {i.reason} ({i.explain_direction()})" for i in result.incompatibilities]
+        return "\n".join(lines)
+    if result.level == "NONE":
+        return "compatible (NONE: nothing to check)"
+    if not result.checked_versions:
+        return f"compatible ({result.level}: no previous versions)"
+    return f"compatible ({result.level} against {_versions(result.checked_versions)} of {result.previous_count})"
+
+
+def _versions(numbers: tuple[int, ...]) -> str:
+    if len(numbers) == 1:
+        return f"version {numbers[0]}"
+    return f"versions {numbers[0]} to {numbers[-1]}"  # transitive levels check a contiguous run
+
+
+def result_json(result: CompatibilityResult) -> dict:
+    return {
+        "version": JSON_FORMAT_VERSION,
+        "level": result.level,
+        "compatible": result.compatible,
+        "checked_versions": list(result.checked_versions),
+        "incompatibilities": [
+            {
+                "path": i.path,
+                "reason": i.reason,
+                "previous_version": i.previous_version,
+                "direction": i.direction,
+            }
+            for i in result.incompatibilities
+        ],
+    }

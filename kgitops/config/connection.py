@@ -1,0 +1,123 @@
+"""Connection settings (`kafka:` and `schema_registry:`) -> models, with their warnings.
+
+Values are kept as written, `${VAR}` placeholders included: secrets are resolved only when
+a command connects (kgitops.config.interpolate.resolve). Here we only warn about what will
+fail then (a variable that is not set) or should not be in Git (a literal secret). No
+message ever shows a connection value.
+"""
+from __future__ import annotations
+
+import os
+from typing import Iterator, Mapping
+
+from kgitops.config.interpolate import PLACEHOLDER, missing_variables
+from kgitops.config.yaml_nodes import PathPart, YamlDocument
+from kgitops.errors import Problem
+from kgitops.model import KafkaConnection, Location, RegistryConnection
+
+# Settings whose values are credentials: by the last dotted word of their name
+# (sasl.password, basic.password, bearer.token, sasl.oauthbearer.client.secret), or a
+# known full name.
+SECRET_WORDS = frozenset({"password", "secret", "token"})
+SECRET_SUFFIXES = ("jaas.config", "ssl.key.pem", "ssl.keystore.key")
+
+
+def kafka_connection(data: Mapping[str, object]) -> KafkaConnection | None:
+    kafka = data.get("kafka")
+    if not isinstance(kafka, dict):
+        return None
+    servers = kafka.get("bootstrap_servers")
+    if isinstance(servers, list):
+        servers = ",".join(s for s in servers if isinstance(s, str))
+    if not isinstance(servers, str):
+        return None
+    properties = kafka.get("properties")
+    props = {}
+    if isinstance(properties, dict):
+        props = {key: property_text(value) for key, value in properties.items() if value is not None}
+    return KafkaConnection(bootstrap_servers=servers, properties=props)
+
+
+def registry_connection(data: Mapping[str, object]) -> RegistryConnection | None:
+    registry = data.get("schema_registry")
+    if not isinstance(registry, dict) or not isinstance(registry.get("url"), str):
+        return None
+    auth = registry.get("auth") if isinstance(registry.get("auth"), dict) else {}
+    basic = auth.get("basic") if isinstance(auth.get("basic"), dict) else {}
+    bearer = auth.get("bearer") if isinstance(auth.get("bearer"), dict) else {}
+    return RegistryConnection(
+        url=registry["url"],
+        basic_username=_text_or_none(basic.get("username")),
+        basic_password=_text_or_none(basic.get("password")),
+        bearer_token=_text_or_none(bearer.get("token")),
+    )
+
+
+def property_text(value: object) -> str:
+    """librdkafka wants strings; YAML gave us `true`, `3` or `0.5` as typed values."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def connection_problems(document: YamlDocument, env: Mapping[str, str] | None = None) -> tuple[list[Problem], list[Problem]]:
+    """(errors, warnings) about connection settings: broken placeholders are errors; unset
+    variables and secrets written in the file are warnings."""
+    env = os.environ if env is None else env
+    errors: list[Problem] = []
+    warnings: list[Problem] = []
+    for path, text in _connection_settings(document.data):
+        setting = ".".join(str(p) for p in path)
+        location = document.value_location(path)
+        if "${" in PLACEHOLDER.sub("", text):
+            errors.append(_at(location, f"{setting}: malformed placeholder; write ${{VAR}} or ${{VAR:-default}}"))
+        for name in missing_variables(text, env):
+            warnings.append(
+                _at(
+                    location,
+                    f"environment variable {name} is not set (needed by {setting}); "
+                    "commands that connect will fail until it is exported",
+                    severity="warning",
+                )
+            )
+        if _is_secret_setting(path) and text and not PLACEHOLDER.search(text):
+            warnings.append(
+                _at(
+                    location,
+                    f"{setting} is written in the file; secrets belong in the environment: use ${{VAR}}",
+                    severity="warning",
+                )
+            )
+    return errors, warnings
+
+
+def _connection_settings(data: object) -> Iterator[tuple[list[PathPart], str]]:
+    """(path, text) of every string under kafka: and schema_registry:."""
+    if not isinstance(data, dict):
+        return
+    for section in ("kafka", "schema_registry"):
+        yield from _strings(data.get(section), [section])
+
+
+def _strings(value: object, path: list[PathPart]) -> Iterator[tuple[list[PathPart], str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, [*path, key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, [*path, index])
+
+
+def _is_secret_setting(path: list[PathPart]) -> bool:
+    name = str(path[-1]).lower()
+    return name.rsplit(".", 1)[-1] in SECRET_WORDS or name.endswith(SECRET_SUFFIXES)
+
+
+def _text_or_none(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _at(location: Location, message: str, severity: str = "error") -> Problem:
+    return Problem(message, location.file, location.line, location.column, severity=severity)

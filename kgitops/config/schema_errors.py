@@ -1,0 +1,262 @@
+"""The JSON Schemas shipped with kgitops, and their errors turned into located messages.
+
+jsonschema says *what* failed (`'twelve' is not of type 'integer'`); users need *where*
+and *what was expected*: `topics/orders.yaml:5:17: partitions: expected an integer >= 1,
+got "twelve"`. Every error from `iter_errors` becomes one or more such Problems.
+"""
+from __future__ import annotations
+
+import difflib
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable, Sequence
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
+
+from kgitops.config.yaml_nodes import PathPart, YamlDocument
+from kgitops.errors import Problem
+
+CLUSTER_SCHEMA = "cluster.schema.json"
+TOPICS_SCHEMA = "topics.schema.json"
+
+# Values under these top-level keys may be secrets: messages describe them, never show them.
+SECRET_SECTIONS = ("kafka", "schema_registry")
+
+
+def load_schema(name: str) -> dict:
+    with resources.files("kgitops.config").joinpath("schemas", name).open("r", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+@lru_cache(maxsize=None)
+def validator_for(name: str) -> Draft202012Validator:
+    """A validator for one shipped schema; both schemas are registered so $refs resolve."""
+    schemas = [load_schema(CLUSTER_SCHEMA), load_schema(TOPICS_SCHEMA)]
+    registry: Registry = Registry().with_resources(
+        (schema["$id"], Resource.from_contents(schema)) for schema in schemas
+    )
+    schema = next(s for s in schemas if s["$id"].endswith(name))
+    return Draft202012Validator(schema, registry=registry)
+
+
+def schema_problems(name: str, document: YamlDocument) -> list[Problem]:
+    """Every way `document` breaks schema `name`, each located in the YAML file."""
+    problems: list[Problem] = []
+    seen: set[tuple] = set()
+    for error in validator_for(name).iter_errors(document.data):
+        for problem in _problems_for(error, document):
+            identity = (problem.line, problem.column, problem.message)
+            if identity not in seen:  # `required` reports each missing key once per key
+                seen.add(identity)
+                problems.append(problem)
+    return problems
+
+
+def _problems_for(error: ValidationError, document: YamlDocument) -> Iterable[Problem]:
+    path = list(error.absolute_path)
+    handler = _HANDLERS.get(str(error.validator), _generic)
+    return handler(error, path, document)
+
+
+# ---------------------------------------------------------------------------
+# One handler per JSON Schema keyword
+# ---------------------------------------------------------------------------
+
+
+def _unknown_keys(error: ValidationError, path: list[PathPart], document: YamlDocument) -> Iterable[Problem]:
+    known = list(error.schema.get("properties", {}))
+    owner = _owner_name(error.schema, error.instance)
+    for key in error.instance:
+        if key in known:
+            continue
+        location = document.key_location([*path, key])
+        message = f"unknown key '{key}' in {owner}{_did_you_mean(key, known)}"
+        if not known:
+            message = f"unknown key '{key}' in {owner}"
+        yield _problem(location, message)
+
+
+def _missing_keys(error: ValidationError, path: list[PathPart], document: YamlDocument) -> Iterable[Problem]:
+    owner = _owner_name(error.schema, error.instance)
+    properties = error.schema.get("properties", {})
+    location = document.key_location(path)
+    for key in error.schema.get("required", []):
+        if key in error.instance:
+            continue
+        description = properties.get(key, {}).get("description")
+        hint = f" ({description})" if description else ""
+        yield _problem(location, f"{owner} is missing required key '{key}'{hint}")
+
+
+def _wrong_value(error: ValidationError, path: list[PathPart], document: YamlDocument) -> Iterable[Problem]:
+    expected = describe_expected(error.schema)
+    got = describe_value(error.instance, secret=_is_secret(path))
+    hint = ""
+    if "string" in _types(error.schema) and isinstance(error.instance, (bool, int, float)):
+        hint = " (put it in quotes to make it text)"
+    yield _problem(document.value_location(path), f"{_field(path)}: expected {expected}, got {got}{hint}")
+
+
+def _not_in_enum(error: ValidationError, path: list[PathPart], document: YamlDocument) -> Iterable[Problem]:
+    choices = [str(c) for c in error.schema.get("enum", [])]
+    got = describe_value(error.instance, secret=_is_secret(path))
+    suggestion = ""
+    if isinstance(error.instance, str):
+        upper = {c.upper(): c for c in choices}
+        close = upper.get(error.instance.upper()) or next(
+            iter(difflib.get_close_matches(error.instance.upper(), choices, n=1, cutoff=0.6)), None
+        )
+        suggestion = f" (did you mean '{close}'?)" if close else ""
+    yield _problem(
+        document.value_location(path), f"{_field(path)}: expected one of {', '.join(choices)}, got {got}{suggestion}"
+    )
+
+
+def _empty(error: ValidationError, path: list[PathPart], document: YamlDocument) -> Iterable[Problem]:
+    yield _problem(document.value_location(path), f"{_field(path)}: must not be empty")
+
+
+def _pattern(error: ValidationError, path: list[PathPart], document: YamlDocument) -> Iterable[Problem]:
+    description = error.schema.get("description") or f"must match {error.schema.get('pattern')}"
+    got = describe_value(error.instance, secret=_is_secret(path))
+    yield _problem(document.value_location(path), f"{_field(path)}: expected {description}, got {got}")
+
+
+def _duplicates(error: ValidationError, path: list[PathPart], document: YamlDocument) -> Iterable[Problem]:
+    seen: set[str] = set()
+    for index, item in enumerate(error.instance):
+        marker = json.dumps(item, sort_keys=True, default=str)
+        if marker in seen:
+            yield _problem(
+                document.value_location([*path, index]), f"{_field(path)}: {describe_value(item)} is listed twice"
+            )
+        seen.add(marker)
+
+
+def _property_count(error: ValidationError, path: list[PathPart], document: YamlDocument) -> Iterable[Problem]:
+    description = error.schema.get("description") or str(error.message)
+    yield _problem(document.value_location(path), f"{_field(path)}: expected {description}")
+
+
+def _generic(error: ValidationError, path: list[PathPart], document: YamlDocument) -> Iterable[Problem]:
+    detail = "invalid value" if _is_secret(path) else error.message
+    yield _problem(document.value_location(path), f"{_field(path)}: {detail}")
+
+
+_HANDLERS = {
+    "additionalProperties": _unknown_keys,
+    "required": _missing_keys,
+    "type": _wrong_value,
+    "minimum": _wrong_value,
+    "maximum": _wrong_value,
+    "exclusiveMinimum": _wrong_value,
+    "exclusiveMaximum": _wrong_value,
+    "enum": _not_in_enum,
+    "minLength": _empty,
+    "minItems": _empty,
+    "pattern": _pattern,
+    "uniqueItems": _duplicates,
+    "minProperties": _property_count,
+    "maxProperties": _property_count,
+}
+
+
+# ---------------------------------------------------------------------------
+# Describing expectations and values
+# ---------------------------------------------------------------------------
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "a list",
+    "object": "a mapping",
+    "null": "nothing",
+}
+
+
+def describe_expected(schema: dict) -> str:
+    """`an integer >= 1`, `a string`, `a mapping (topic)`, `a string or a list`..."""
+    if "enum" in schema:
+        return "one of " + ", ".join(str(c) for c in schema["enum"])
+    types = _types(schema)
+    if types == ["integer"] or types == ["number"]:
+        return _TYPE_WORDS[types[0]] + _bounds(schema)
+    if types == ["object"] and schema.get("title"):
+        return f"a mapping ({schema['title']})"
+    words = [_TYPE_WORDS.get(t, t) for t in types if t != "null"]
+    if not words:
+        return "a value"
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def describe_value(value: object, *, secret: bool = False) -> str:
+    """How a value reads in a message; a possible secret is described by its type only."""
+    if isinstance(value, bool):
+        return "a boolean" if secret else ("true" if value else "false")
+    if value is None:
+        return "nothing"
+    if isinstance(value, (int, float)):
+        return "a number" if secret else str(value)
+    if isinstance(value, str):
+        if secret:
+            return "a string"
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return json.dumps(shown, ensure_ascii=False)
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _bounds(schema: dict) -> str:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if low is not None and high is not None:
+        return f" between {low} and {high}"
+    if low is not None:
+        return f" >= {low}"
+    if high is not None:
+        return f" <= {high}"
+    return ""
+
+
+def _types(schema: dict) -> list[str]:
+    declared = schema.get("type", [])
+    return [declared] if isinstance(declared, str) else list(declared)
+
+
+def _field(path: Sequence[PathPart]) -> str:
+    """The name a user recognises: the last key, or `topics entry 3` for a list item."""
+    if not path:
+        return "file"
+    last = path[-1]
+    if isinstance(last, int):
+        parent = next((p for p in reversed(path[:-1]) if isinstance(p, str)), "list")
+        return f"{parent} entry {last + 1}"
+    return str(last)
+
+
+def _owner_name(schema: dict, instance: object) -> str:
+    title = schema.get("title", "mapping")
+    name = instance.get("name") if isinstance(instance, dict) else None
+    if isinstance(name, str) and name:
+        return f"{title} '{name}'"
+    return title
+
+
+def _is_secret(path: Sequence[PathPart]) -> bool:
+    return bool(path) and path[0] in SECRET_SECTIONS
+
+
+def _did_you_mean(word: str, choices: Sequence[str]) -> str:
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+def _problem(location, message: str) -> Problem:
+    return Problem(message, location.file, location.line, location.column)

@@ -1,0 +1,36 @@
+"""Kafka's rules for topic names (org.apache.kafka.common.internals.Topic)."""
+from __future__ import annotations
+
+import re
+
+MAX_TOPIC_NAME_LENGTH = 249
+_LEGAL = re.compile(r"[a-zA-Z0-9._-]+")
+_ILLEGAL_CHAR = re.compile(r"[^a-zA-Z0-9._-]")
+
+# Names Kafka or the Schema Registry use for themselves. The live reader ignores internal
+# topics, so declaring one could never converge.
+RESERVED_PREFIX = "__"
+RESERVED_NAMES = frozenset({"_schemas"})
+
+
+def topic_name_problem(name: str) -> str | None:
+    """Why Kafka would refuse `name` (or why kgitops must not manage it); None if fine."""
+    if name in (".", ".."):
+        return f"topic name '{name}' is not allowed by Kafka"
+    if len(name) > MAX_TOPIC_NAME_LENGTH:
+        return f"topic name is {len(name)} characters long; Kafka allows at most {MAX_TOPIC_NAME_LENGTH}"
+    if not _LEGAL.fullmatch(name):
+        bad = _ILLEGAL_CHAR.search(name)
+        shown = repr(bad.group(0)) if bad else "an empty name"
+        return (
+            f"topic name '{name}' contains {shown}; Kafka allows only ASCII letters, digits, '.', '_' and '-'"
+        )
+    if name.startswith(RESERVED_PREFIX) or name in RESERVED_NAMES:
+        return f"topic name '{name}' is reserved for Kafka's (or the Schema Registry's) internal topics"
+    return None
+
+
+def collision_key(name: str) -> str:
+    """Kafka refuses a topic whose name equals an existing one after '.' -> '_', because
+    '.' and '_' map to the same metric name; equal keys collide."""
+    return name.replace(".", "_")

@@ -1,0 +1,159 @@
+"""Comparing declared topics with live ones: one small comparator per attribute.
+
+    result = diff_topics(cluster, live)
+    result.actions   # CreateTopic, AddPartitions, AlterTopicConfig, ChangeReplicationFactor, DeleteTopic
+    result.refusals  # changes Kafka cannot make or the policy forbids
+    result.unmanaged # live topics that are neither declared nor claimed
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kgitops.config.topic_configs import canonical_value
+from kgitops.diff import risks
+from kgitops.errors import Problem
+from kgitops.model import ClusterSpec, LiveCluster, LiveConfigEntry, LiveTopic, TopicSpec
+from kgitops.plan import (Action, AddPartitions, AlterTopicConfig, ChangeReplicationFactor, ConfigChange,
+                          CreateTopic, DeleteTopic)
+
+# Set by partition reassignments (kgitops' own RF changes among them), never declared.
+UNMANAGED_CONFIGS = frozenset({"leader.replication.throttled.replicas", "follower.replication.throttled.replicas"})
+
+SOURCE_NAMES = {
+    "DYNAMIC_TOPIC_CONFIG": "topic override",
+    "DYNAMIC_BROKER_CONFIG": "broker config",
+    "DYNAMIC_DEFAULT_BROKER_CONFIG": "cluster-wide broker default",
+    "STATIC_BROKER_CONFIG": "broker default (server.properties)",
+    "DEFAULT_CONFIG": "Kafka default",
+}
+
+
+@dataclass
+class TopicDiff:
+    actions: list[Action] = field(default_factory=list)
+    refusals: list[Problem] = field(default_factory=list)
+    unmanaged: list[str] = field(default_factory=list)
+
+
+def diff_topics(cluster: ClusterSpec, live: LiveCluster) -> TopicDiff:
+    result = TopicDiff()
+    for spec in cluster.topics:
+        current = live.topics.get(spec.name)
+        if current is None:
+            result.actions.append(create_topic(spec))
+            continue
+        compare_partitions(spec, current, result)
+        compare_replication(spec, current, live, result)
+        compare_configs(spec, current, result)
+    declared = {t.name for t in cluster.topics}
+    for name in sorted(set(live.topics) - declared):
+        if cluster.owns(name):
+            compare_claimed_undeclared(cluster, live.topics[name], result)
+        else:
+            result.unmanaged.append(name)
+    return result
+
+
+def create_topic(spec: TopicSpec) -> CreateTopic:
+    min_insync = spec.config.get("min.insync.replicas")
+    notes = risks.min_insync_vs_replication(int(min_insync) if min_insync else None, spec.replication_factor)
+    return CreateTopic(topic=spec.name, partitions=spec.partitions, replication_factor=spec.replication_factor,
+                       config=dict(sorted(spec.config.items())), risks=tuple(notes))
+
+
+def _where(spec: TopicSpec) -> dict:
+    loc = spec.location
+    return {"file": loc.file, "line": loc.line, "column": loc.column} if loc else {}
+
+
+def compare_partitions(spec: TopicSpec, current: LiveTopic, result: TopicDiff) -> None:
+    before, after = current.partition_count, spec.partitions
+    if after > before:
+        result.actions.append(AddPartitions(topic=spec.name, before=before, after=after,
+                                            risks=tuple(risks.partition_increase(spec.name, before, after))))
+    elif after < before:
+        result.refusals.append(Problem(
+            f"topic {spec.name}: partitions cannot decrease from {before} to {after}: Kafka cannot remove "
+            f"partitions. Keep partitions: {before}, or create a new topic with {after} partitions and move "
+            f"producers and consumers to it (kgitops never deletes and recreates a topic)",
+            kind="input", **_where(spec)))
+
+
+def compare_replication(spec: TopicSpec, current: LiveTopic, live: LiveCluster, result: TopicDiff) -> None:
+    before, after = current.replication_factor, spec.replication_factor
+    if before == after:
+        return
+    current_assignment = {p.id: p.replicas for p in current.partitions}
+    try:
+        assignment = plan_assignment(current_assignment, live, after)
+    except ValueError as err:
+        # Policy (RF above the broker count) reports this with its own message; keep the
+        # action out of the plan so nothing half-planned can be applied.
+        result.refusals.append(Problem(f"topic {spec.name}: replication factor {before} -> {after}: {err}",
+                                       kind="policy", **_where(spec)))
+        return
+    result.actions.append(ChangeReplicationFactor(
+        topic=spec.name, before=before, after=after, current=current_assignment, assignment=assignment,
+        risks=tuple(risks.replication_change(before, after, current.partition_count))))
+
+
+def plan_assignment(current: dict[int, tuple[int, ...]], live: LiveCluster, target_rf: int) -> dict[int, tuple[int, ...]]:
+    from kgitops.placement import reassign_for_replication_factor
+
+    racks = {b.id: b.rack for b in live.brokers}
+    return {p: tuple(r) for p, r in reassign_for_replication_factor(
+        current, live.brokers, target_rf, racks=racks, load=live.replicas_per_broker()).items()}
+
+
+def effective_value(entry: LiveConfigEntry | None) -> str | None:
+    return entry.value if entry is not None else None
+
+
+def source_name(entry: LiveConfigEntry | None) -> str | None:
+    return SOURCE_NAMES.get(entry.source, entry.source.lower()) if entry is not None else None
+
+
+def compare_configs(spec: TopicSpec, current: LiveTopic, result: TopicDiff) -> None:
+    changes: list[ConfigChange] = []
+    notes: list[str] = []
+    for key, wanted in sorted(spec.config.items()):
+        entry = current.config.get(key)
+        have = effective_value(entry)
+        # Compared with the effective value whatever its source: a declared value equal to
+        # the broker default is no change.
+        if have is not None and canonical_value(key, have) == canonical_value(key, wanted):
+            continue
+        changes.append(ConfigChange(key=key, before=have, after=wanted, op="set", before_source=source_name(entry)))
+        notes += config_risks(key, have, wanted, spec)
+    for key, entry in sorted(current.config.items()):
+        if entry.is_topic_override and key not in spec.config and key not in UNMANAGED_CONFIGS:
+            changes.append(ConfigChange(key=key, before=entry.value, after=None, op="reset",
+                                        before_source=source_name(entry),
+                                        after_note="override removed: the broker default applies"))
+    if changes:
+        result.actions.append(AlterTopicConfig(topic=spec.name, changes=tuple(changes), risks=tuple(notes)))
+
+
+def config_risks(key: str, before: str | None, after: str | None, spec: TopicSpec) -> list[str]:
+    notes = risks.retention_decrease(key, before, after)
+    if key == "cleanup.policy":
+        notes += risks.cleanup_policy_change(canonical_value(key, before) if before else None, after)
+    if key == "min.insync.replicas" and after is not None:
+        notes += risks.min_insync_vs_replication(int(after), spec.replication_factor)
+    return notes
+
+
+def compare_claimed_undeclared(cluster: ClusterSpec, topic: LiveTopic, result: TopicDiff) -> None:
+    """A live topic under an owned prefix that Git no longer declares: deleted only when the
+    cluster allows deletion."""
+    if cluster.policy.allow_topic_deletion:
+        result.actions.append(DeleteTopic(topic=topic.name, partitions=topic.partition_count,
+                                          replication_factor=topic.replication_factor,
+                                          risks=tuple(risks.topic_deletion(topic.name))))
+        return
+    loc = cluster.policy.location
+    result.refusals.append(Problem(
+        f"topic {topic.name} is claimed by owned_prefixes but no longer declared, and topic deletion is "
+        f"disabled (policy.allow_topic_deletion: false). Declare it again, or set allow_topic_deletion: true "
+        f"in {cluster.source_file} to delete it",
+        kind="policy", file=cluster.source_file, line=loc.line if loc else None))

@@ -1,0 +1,43 @@
+"""Client settings for a cluster, with `${VAR}` placeholders resolved from the environment.
+
+The resolved values (secrets included) go straight to the clients; nothing here is
+printed, logged or stored in a plan.
+"""
+from __future__ import annotations
+
+import logging
+import os
+
+from kgitops.config.interpolate import resolve
+from kgitops.model import ClusterSpec
+
+# librdkafka reports every refused connection on stderr; kgitops turns failures into one
+# clear error instead, so client logs go to a logger that stays quiet unless --debug.
+LIBRDKAFKA_LOGGER = logging.getLogger("kgitops.librdkafka")
+LIBRDKAFKA_LOGGER.addHandler(logging.NullHandler())
+LIBRDKAFKA_LOGGER.propagate = False
+
+DEFAULT_TIMEOUT_S = float(os.environ.get("KGITOPS_KAFKA_TIMEOUT", "30"))
+
+
+def kafka_client_config(cluster: ClusterSpec) -> dict[str, object]:
+    """librdkafka properties for `cluster`, secrets resolved."""
+    source = cluster.source_file
+    config: dict[str, object] = {
+        key: resolve(str(value), setting=f"kafka.properties.{key}", source=source)
+        for key, value in cluster.kafka.properties.items()
+    }
+    config["bootstrap.servers"] = resolve(cluster.kafka.bootstrap_servers, setting="kafka.bootstrap_servers",
+                                          source=source)
+    config.setdefault("socket.timeout.ms", int(DEFAULT_TIMEOUT_S * 1000))
+    config["logger"] = LIBRDKAFKA_LOGGER
+    return config
+
+
+def bootstrap_for_display(cluster: ClusterSpec) -> str:
+    """The bootstrap servers as they can be shown: host names are not secrets."""
+    try:
+        return resolve(cluster.kafka.bootstrap_servers, setting="kafka.bootstrap_servers",
+                       source=cluster.source_file)
+    except Exception:
+        return cluster.kafka.bootstrap_servers

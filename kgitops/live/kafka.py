@@ -1,0 +1,162 @@
+"""Reading the live cluster: brokers, topics, partitions, replica assignments and topic
+configs, in as few admin round trips as possible.
+
+    reader = KafkaReader(client_config)
+    live = reader.read(describe=cluster_spec.manages, expected_cluster_id=pin)
+
+Round trips: one DescribeCluster, one Metadata, and DescribeConfigs for the managed topics
+in batches sent together (pipelined), never one request per topic.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from confluent_kafka import KafkaException
+from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, ResourceType
+
+from kgitops.errors import ConnectionFailed, KgitopsError
+from kgitops.live.connect import DEFAULT_TIMEOUT_S
+from kgitops.model import Broker, LiveCluster, LiveConfigEntry, LivePartition, LiveTopic
+
+# Kafka's own topics and registries' storage topics are never managed.
+INTERNAL_TOPIC_PREFIXES = ("__",)
+INTERNAL_TOPICS = frozenset({"_schemas", "_confluent-metrics", "_confluent-command", "_confluent-telemetry-metrics"})
+
+# DescribeConfigs batch size: the broker answers a batch in one response, and several
+# batches in flight overlap; one huge batch was measured slower (see benchmarks/plan_bench.py).
+DESCRIBE_CONFIGS_BATCH = 100
+
+
+def is_internal(topic: str) -> bool:
+    return topic.startswith(INTERNAL_TOPIC_PREFIXES) or topic in INTERNAL_TOPICS
+
+
+class WrongCluster(KgitopsError):
+    """The cluster file pins another cluster id: nothing is read or changed."""
+
+
+@dataclass
+class ReadStats:
+    """Round trips and time per phase, for plan timing output and the benchmark."""
+
+    requests: dict[str, int] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def record(self, phase: str, started: float, requests: int = 1) -> None:
+        self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
+        self.requests[phase] = self.requests.get(phase, 0) + requests
+
+
+class KafkaReader:
+    def __init__(self, client_config: dict[str, object], *, timeout: float = DEFAULT_TIMEOUT_S,
+                 batch_size: int = DESCRIBE_CONFIGS_BATCH):
+        self.admin = AdminClient(client_config)
+        self.bootstrap = str(client_config.get("bootstrap.servers", ""))
+        self.timeout = timeout
+        self.batch_size = batch_size
+        self.stats = ReadStats()
+
+    def read(self, describe: Callable[[str], bool] | None = None, *,
+             expected_cluster_id: str | None = None) -> LiveCluster:
+        """The live cluster. Topic configs are described only for the topics `describe`
+        accepts (the declared and claimed ones); None means every non-internal topic."""
+        cluster_id, controller, brokers = self.describe_cluster()
+        if expected_cluster_id and cluster_id != expected_cluster_id:
+            raise WrongCluster(
+                f"{self.bootstrap} is cluster {cluster_id}, but the cluster file pins cluster_id "
+                f"{expected_cluster_id}. Nothing was read or changed. Check the bootstrap servers (or the "
+                f"environment they come from), or update cluster_id if the cluster was rebuilt on purpose.")
+        topics = self.read_topics()
+        wanted = [t for t in topics if describe is None or describe(t)]
+        configs = self.describe_topic_configs(sorted(wanted))
+        topics = {name: LiveTopic(t.name, t.partitions, configs.get(name, {}), t.topic_id)
+                  for name, t in topics.items()}
+        return LiveCluster(cluster_id=cluster_id, controller_id=controller, brokers=brokers, topics=topics)
+
+    def describe_cluster(self) -> tuple[str, int | None, tuple[Broker, ...]]:
+        started = time.perf_counter()
+        try:
+            result = self.admin.describe_cluster(request_timeout=self.timeout).result(timeout=self.timeout + 5)
+        except (KafkaException, TimeoutError, Exception) as err:
+            raise ConnectionFailed(
+                f"cannot reach Kafka at {self.bootstrap}: {_kafka_error_text(err)}. Check that the brokers are up "
+                f"and reachable from here, and the kafka settings of the cluster file.") from err
+        self.stats.record("describe_cluster", started)
+        brokers = tuple(sorted((Broker(n.id, n.host, n.port, n.rack) for n in result.nodes), key=lambda b: b.id))
+        controller = result.controller.id if result.controller is not None else None
+        return result.cluster_id, controller, brokers
+
+    def read_topics(self) -> dict[str, LiveTopic]:
+        """Every non-internal topic with its partitions, from one Metadata request."""
+        started = time.perf_counter()
+        try:
+            metadata = self.admin.list_topics(timeout=self.timeout)
+        except KafkaException as err:
+            raise ConnectionFailed(f"reading topic metadata from {self.bootstrap} failed: "
+                                   f"{_kafka_error_text(err)}") from err
+        self.stats.record("metadata", started)
+        topics = {}
+        for name, meta in metadata.topics.items():
+            if is_internal(name) or meta.error is not None and not meta.partitions:
+                continue
+            partitions = tuple(
+                LivePartition(p.id, p.leader, tuple(p.replicas), tuple(p.isrs))
+                for p in sorted(meta.partitions.values(), key=lambda p: p.id)
+            )
+            topics[name] = LiveTopic(name, partitions)
+        return topics
+
+    def describe_topic_configs(self, names: list[str]) -> dict[str, dict[str, LiveConfigEntry]]:
+        """Configs of `names` with their sources, batches sent together then collected."""
+        started = time.perf_counter()
+        batches = [names[i:i + self.batch_size] for i in range(0, len(names), self.batch_size)]
+        in_flight = [
+            self.admin.describe_configs([ConfigResource(ResourceType.TOPIC, n) for n in batch],
+                                        request_timeout=self.timeout)
+            for batch in batches
+        ]
+        configs: dict[str, dict[str, LiveConfigEntry]] = {}
+        for futures in in_flight:
+            for resource, future in futures.items():
+                try:
+                    entries = future.result(timeout=self.timeout + 5)
+                except KafkaException as err:
+                    raise ConnectionFailed(f"describing the configs of topic {resource.name} failed: "
+                                           f"{_kafka_error_text(err)}") from err
+                configs[resource.name] = {key: _config_entry(entry) for key, entry in entries.items()}
+        if names:
+            self.stats.record("describe_configs", started, requests=len(batches))
+        return configs
+
+
+def _config_entry(entry) -> LiveConfigEntry:
+    # Synonyms are not used: confluent-kafka keys them by name, so a broker-level value
+    # with the same name as the topic config (min.insync.replicas) is lost and the value a
+    # reset would fall back to cannot be told reliably. A wrong plan is worse than a terse one.
+    return LiveConfigEntry(
+        name=entry.name,
+        value=entry.value,
+        source=_source_name(entry.source),
+        is_default=bool(entry.is_default),
+        is_sensitive=bool(entry.is_sensitive),
+    )
+
+
+def _source_name(source) -> str:
+    """confluent-kafka gives a ConfigSource for entries but a bare int for synonyms."""
+    if hasattr(source, "name"):
+        return source.name
+    try:
+        return ConfigSource(source).name
+    except ValueError:
+        return str(source)
+
+
+def _kafka_error_text(err: BaseException) -> str:
+    if isinstance(err, KafkaException) and err.args:
+        kerr = err.args[0]
+        if hasattr(kerr, "str"):
+            return f"{kerr.str()} ({kerr.name()})"
+    return str(err) or type(err).__name__

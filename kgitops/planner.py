@@ -1,0 +1,74 @@
+"""The plan pipeline with its I/O: files -> desired model; cluster and registry -> live
+models; both -> Plan, with the policy checked on the desired state and against the live
+cluster. Shared by `plan` and `apply`; printing is left to the commands.
+"""
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+
+from kgitops.config.loader import load_cluster
+from kgitops.diff import build_plan
+from kgitops.errors import InputError, Problem
+from kgitops.live.connect import kafka_client_config
+from kgitops.live.kafka import KafkaReader
+from kgitops.model import ClusterSpec, LiveCluster, LiveRegistry
+from kgitops.plan import Plan
+from kgitops.policy import check_desired
+from kgitops.policy_live import check_live
+
+
+@dataclass
+class PlanRun:
+    cluster: ClusterSpec
+    live: LiveCluster
+    registry: LiveRegistry | None
+    plan: Plan
+    client_config: dict
+    registry_client: object | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)
+
+
+def load(cluster_file: str) -> tuple[ClusterSpec, list[Problem], list[Problem]]:
+    """The desired state, its policy violations and its warnings; input errors raise."""
+    loaded = load_cluster(cluster_file)
+    problems = check_desired(loaded.cluster)
+    errors = [p for p in problems if p.kind == "input" and p.severity == "error"]
+    if errors:
+        raise InputError("\n".join(str(p) for p in errors), errors)
+    violations = [p for p in problems if p.severity == "error"]
+    warnings = list(loaded.warnings) + [p for p in problems if p.severity == "warning"]
+    return loaded.cluster, violations, warnings
+
+
+def compute(cluster_file: str) -> PlanRun:
+    timings: dict[str, float] = {}
+    started = time.perf_counter()
+    cluster, violations, warnings = load(cluster_file)
+    timings["load"] = time.perf_counter() - started
+
+    client_config = kafka_client_config(cluster)
+    reader = KafkaReader(client_config)
+    started = time.perf_counter()
+    live = reader.read(describe=cluster.manages, expected_cluster_id=cluster.cluster_id)
+    timings["read_kafka"] = time.perf_counter() - started
+
+    registry, registry_client = None, None
+    if cluster.subjects and cluster.schema_registry is not None:
+        from kgitops.live.registry import RegistryClient, read_subjects
+
+        started = time.perf_counter()
+        registry_client = RegistryClient.from_connection(cluster.schema_registry, cluster.source_file)
+        registry = read_subjects(registry_client, [s.subject for s in cluster.subjects])
+        timings["read_registry"] = time.perf_counter() - started
+    elif cluster.subjects:
+        violations.append(Problem("subjects are declared but the cluster file has no schema_registry section",
+                                  file=cluster.source_file, kind="input"))
+
+    started = time.perf_counter()
+    plan = build_plan(cluster, live, registry, extra_refusals=violations, warnings=warnings)
+    plan = dataclasses.replace(plan, refusals=plan.refusals + tuple(check_live(cluster, live, plan.actions)))
+    timings["diff"] = time.perf_counter() - started
+    return PlanRun(cluster, live, registry, plan, client_config, registry_client, timings, dict(reader.stats.requests))
