@@ -231,6 +231,12 @@ class LiveSubject:
     schema_type: str = "AVRO"
     compatibility: str | None = None  # the subject's own level, None if unset
     versions: tuple[int, ...] = ()
+    # Every undeleted version's schema, by version, when read (a transitive level needs
+    # them for the local check); empty when not read.
+    history: Mapping[int, str] = field(default_factory=dict)
+    # The version under which the registry already holds the desired schema, by its own
+    # notion of "same schema" (POST /subjects/{subject}); None if it does not or was not asked.
+    desired_schema_version: int | None = None
 
 
 @dataclass(frozen=True)

@@ -202,6 +202,12 @@ _CASES = [
           [record("Customer", ID, field("email", "string"))],
           record("Customer", ID, field("email", "string", aliases=["email"])), False,
           "Java finds the writer field twice (by name and by alias) and throws"),
+    _case("record-field-ambiguous-alias-in-tried-union-branch", "BACKWARD",
+          [record("Wallet", field("item", [record("Voucher", field("code", "string"), field("pin", "string"))]))],
+          record("Wallet", field("item", [record("Card", field("code", "string", aliases=["pin"])),
+                                          record("Voucher", field("code", "string"), field("pin", "string"))])), False,
+          "Java tries reader branch Card on writer Voucher, checks Card's fields although the names "
+          "differ, and throws on the ambiguous alias: the Voucher branch is never tried"),
     _case("record-reorder-fields", "FULL_TRANSITIVE",
           [record("Customer", ID, field("email", "string"), field("age", "int"))],
           record("Customer", field("age", "int"), field("email", "string"), ID), True,
@@ -568,3 +574,17 @@ _CASES = [
 CASES: tuple[Case, ...] = tuple(_CASES)
 CASES_BY_ID: dict[str, Case] = {case.id: case for case in CASES}
 assert len(CASES_BY_ID) == len(CASES), "case ids must be unique"
+
+
+def as_json_lines() -> str:
+    """One JSON object per case (id, level, previous texts, new text, compatible), for tools
+    in other languages, e.g. tests/tools/avro_java (Avro Java's own verdicts)."""
+    return "".join(
+        json.dumps({"id": c.id, "level": c.level, "previous": c.previous_texts(), "new": c.new_text(),
+                    "compatible": c.compatible}) + "\n"
+        for c in CASES
+    )
+
+
+if __name__ == "__main__":  # python -m tests.avro_cases > cases.jsonl
+    print(as_json_lines(), end="")

@@ -64,10 +64,15 @@ class CompatibilityResult:
 
 
 def check(new: str, previous: list[str], level: str) -> CompatibilityResult:
-    """Is the schema text `new` compatible at `level` with `previous` (texts, oldest first)?"""
+    """Is the schema text `new` compatible at `level` with `previous` (texts, oldest first)?
+
+    Field defaults are validated in the new schema only, as the registry does: previous
+    versions are already registered, whatever defaults they carry."""
     level = parse_level(level)
     new_schema = parse(new, "new schema")
-    previous_schemas = [parse(text, f"previous version {i + 1}") for i, text in enumerate(previous)]
+    previous_schemas = [
+        parse(text, f"previous version {i + 1}", validate_defaults=False) for i, text in enumerate(previous)
+    ]
     return check_schemas(new_schema, previous_schemas, level)
 
 

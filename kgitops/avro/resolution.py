@@ -7,7 +7,9 @@ Registry decides with that class:
 - records, enums and fixed match on their *unqualified* names, or when one of the reader's
   aliases (qualified with the reader's namespace) is the writer's full name;
 - a reader field is found in the writer by its name and by each of its aliases; finding
-  more than one writer field is an error (Java throws, the registry reports incompatible);
+  more than one writer field is an error: Java throws, which ends the whole check and the
+  registry reports incompatible, even when the pair was only one union branch being tried
+  or two records whose names already differ (so those fields are visited here too);
 - a reader field the writer lacks needs a field default; an enum default on the field's
   type does not count;
 - a writer enum symbol the reader lacks is fine only when the reader enum has a default;
@@ -71,9 +73,12 @@ class _Finding:
 
     reason: str
     segments: tuple[str, ...] = ()
+    # Ends Avro Java's whole check (it throws): never hidden by a union branch that reads
+    # the data after all, nor by a record name mismatch reported instead of field details.
+    fatal: bool = False
 
     def under(self, segment: str) -> "_Finding":
-        return _Finding(self.reason, (segment, *self.segments))
+        return _Finding(self.reason, (segment, *self.segments), self.fatal)
 
 
 _IN_PROGRESS: list[_Finding] = []  # identity marks a pair being checked higher up the stack
@@ -120,7 +125,11 @@ class _Resolver:
         if isinstance(reader, MapType) and isinstance(writer, MapType):
             return [f.under("{}") for f in self.check(reader.values, writer.values)]
         if isinstance(reader, RecordType) and isinstance(writer, RecordType):
-            return self.names(reader, writer) or self.fields(reader, writer)
+            name_findings = self.names(reader, writer)
+            field_findings = self.fields(reader, writer)  # visited even then, as Java does
+            if name_findings:
+                return name_findings + [f for f in field_findings if f.fatal]
+            return field_findings
         if isinstance(reader, EnumType) and isinstance(writer, EnumType):
             return self.names(reader, writer) + self.symbols(reader, writer)
         if isinstance(reader, FixedType) and isinstance(writer, FixedType):
@@ -134,9 +143,15 @@ class _Resolver:
         return self.read_with_union(reader, branch)
 
     def read_with_union(self, reader: UnionType, writer: Node) -> list[_Finding]:
+        # Branches are tried in order, as Java tries them, up to the first that reads.
+        fatal: list[_Finding] = []
         for branch in reader.branches:
-            if not self.check(branch, writer):
-                return []
+            findings = self.check(branch, writer)
+            if not findings:
+                return fatal
+            fatal += [f for f in findings if f.fatal]
+        if fatal:
+            return fatal
         # No branch reads it. Explain through the branch of the same kind, if there is one:
         # "Order.customer.name: writer type int cannot be read as string" says more than
         # "the union has no branch for record Customer".
@@ -174,8 +189,10 @@ class _Resolver:
             if len(matches) > 1:
                 names = ", ".join(f.name for f in matches)
                 findings.append(_Finding(
-                    f"reader field {reader_field.name} matches more than one writer field ({names}) "
-                    "by its name and aliases", (segment,),
+                    f"reader field {reader_field.name} of record {reader.fullname} matches more than one "
+                    f"field ({names}) of writer record {writer.fullname} by its name and aliases; "
+                    "Avro Java stops the check with an error here, which the registry reports as incompatible",
+                    (segment,), fatal=True,
                 ))
             elif matches:
                 findings += [f.under(segment) for f in self.check(reader_field.type, matches[0].type)]

@@ -154,8 +154,12 @@ class _InvalidSchema(Exception):
 # ---------------------------------------------------------------------------
 
 
-def parse(text: str, source: str) -> AvroSchema:
-    """Parse an Avro schema text; InputError names `source` and the reason if it is invalid."""
+def parse(text: str, source: str, validate_defaults: bool = True) -> AvroSchema:
+    """Parse an Avro schema text; InputError names `source` and the reason if it is invalid.
+
+    validate_defaults=False accepts field defaults that do not match their type, as the
+    registry does for versions it already holds (it validates only schemas being registered).
+    """
     try:
         document = json.loads(text, parse_constant=_refuse_constant)
     except json.JSONDecodeError as err:
@@ -165,7 +169,7 @@ def parse(text: str, source: str) -> AvroSchema:
         problem = Problem(f"invalid JSON: {err}", file=source)
         raise InputError(str(problem), [problem]) from err
     try:
-        return _build(document, source)
+        return _build(document, source, validate_defaults)
     except _InvalidSchema as err:
         problem = Problem(f"invalid Avro schema: {err}", file=source)
         raise InputError(str(problem), [problem]) from err
@@ -179,39 +183,71 @@ def _refuse_constant(name: str) -> Any:
     raise _NotJson(f"{name} is not a JSON value")
 
 
-def _build(document: Any, source: str) -> AvroSchema:
-    _require_record_fields(document)
+def _build(document: Any, source: str, validate_defaults: bool) -> AvroSchema:
+    _check_shape(document)
     try:
-        parsed = fastavro_parse_schema(document, _write_hint=False, _force=True)
+        # Defaults are checked by the tree builder, which names the field and follows Java.
+        parsed = fastavro_parse_schema(document, _write_hint=False, _force=True, _ignore_default_error=True)
     except UnknownType as err:
         raise _InvalidSchema(f"unknown type {err.name!r} (not a primitive type nor a name defined before)") from err
     except KeyError as err:
         raise _InvalidSchema(f"missing attribute {err}") from err
     except Exception as err:  # fastavro raises several types; each is a reason, not a bug
         raise _InvalidSchema(str(err) or type(err).__name__) from err
-    builder = _TreeBuilder()
+    builder = _TreeBuilder(validate_defaults)
     root = builder.node(parsed)
     return AvroSchema(root=root, named=dict(builder.named), source=source)
 
 
-def _require_record_fields(document: Any) -> None:
-    """Avro Java refuses a record without "fields"; fastavro quietly adds an empty list."""
-    if isinstance(document, list):
-        for item in document:
-            _require_record_fields(item)
-    elif isinstance(document, dict):
-        if document.get("type") in ("record", "error") and not isinstance(document.get("fields"), list):
-            raise _InvalidSchema(f"record {document.get('name')!r} has no \"fields\" list")
-        for key, value in document.items():
-            if key != "default" and isinstance(value, (dict, list)):  # a default is data, not a schema
-                _require_record_fields(value)
+def _check_shape(schema: Any) -> None:
+    """The JSON shape Avro Java insists on, checked before fastavro (whose errors on a
+    malformed document are Python internals such as "unhashable type: 'dict'")."""
+    if isinstance(schema, str):
+        return
+    if isinstance(schema, list):
+        for branch in schema:
+            _check_shape(branch)
+        return
+    if not isinstance(schema, dict):
+        raise _InvalidSchema(f"a schema must be a type name, an object or a union list, not {_brief(schema)}")
+    kind = schema.get("type")
+    if not isinstance(kind, str):
+        raise _InvalidSchema(f'"type" must be a string in {_brief(schema)}')
+    if kind in ("record", "error", "enum", "fixed") and not isinstance(schema.get("name"), str):
+        raise _InvalidSchema(f'a {kind} needs a "name" string: {_brief(schema)}')
+    if kind in ("record", "error"):
+        _check_fields_shape(schema)
+    elif kind == "enum" and not isinstance(schema.get("symbols"), list):
+        raise _InvalidSchema(f'enum {schema["name"]!r} needs a "symbols" list')
+    elif kind == "fixed":
+        size = schema.get("size")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+            raise _InvalidSchema(f"fixed {schema['name']!r} needs a non-negative integer size, not {size!r}")
+    elif kind in ("array", "map"):
+        child = "items" if kind == "array" else "values"
+        if child not in schema:
+            raise _InvalidSchema(f'an {kind} needs "{child}": {_brief(schema)}' if kind == "array"
+                                 else f'a map needs "values": {_brief(schema)}')
+        _check_shape(schema[child])
+
+
+def _check_fields_shape(record: dict) -> None:
+    fields = record.get("fields")
+    if not isinstance(fields, list):
+        # fastavro would quietly read a missing list as no fields; Avro Java refuses it.
+        raise _InvalidSchema(f'record {record["name"]!r} has no "fields" list')
+    for field in fields:
+        if not isinstance(field, dict) or not isinstance(field.get("name"), str) or "type" not in field:
+            raise _InvalidSchema(f'each field of record {record["name"]!r} needs a "name" and a "type": {_brief(field)}')
+        _check_shape(field["type"])
 
 
 class _TreeBuilder:
     """Turns fastavro's parsed form (full names everywhere) into the typed tree."""
 
-    def __init__(self) -> None:
+    def __init__(self, validate_defaults: bool = True) -> None:
         self.named: dict[str, NamedType] = {}
+        self.validate_defaults = validate_defaults
 
     def node(self, schema: Any) -> Node:
         if isinstance(schema, str):
@@ -291,7 +327,7 @@ class _TreeBuilder:
             raise _InvalidSchema(f"field {record}.{name} has order {order!r}; expected one of {', '.join(FIELD_ORDERS)}")
         field_type = self.node(field["type"])
         default = field.get("default", NO_DEFAULT)
-        if default is not NO_DEFAULT and not _is_valid_default(field_type, default, self.named):
+        if self.validate_defaults and default is not NO_DEFAULT and not _is_valid_default(field_type, default, self.named):
             raise _InvalidSchema(f"default {json.dumps(default)} of field {record}.{name} does not match its type")
         properties = _properties(field, _FIELD_KEYS)
         return Field(name, field_type, default, tuple(aliases), order, properties)
@@ -312,11 +348,8 @@ class _TreeBuilder:
 
     def fixed(self, schema: dict) -> FixedType:
         fullname = _fullname(schema)
-        size = schema.get("size")
-        if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            raise _InvalidSchema(f"fixed {fullname} needs a non-negative integer size, not {size!r}")
         return self.define(FixedType(
-            fullname, _named_aliases(schema, fullname), size, _properties(schema, _STRUCTURAL_KEYS["fixed"]),
+            fullname, _named_aliases(schema, fullname), schema["size"], _properties(schema, _STRUCTURAL_KEYS["fixed"]),
         ))
 
 
@@ -489,6 +522,8 @@ class _NormalForm:
                 if _is_valid_default(branch, value, self.schema.named):
                     return self.default(branch, value)
             return value
+        if not _is_valid_default(node, value, self.schema.named):
+            return value  # kept as written (parsed with validate_defaults=False)
         if isinstance(node, PrimitiveType) and node.type in ("float", "double"):
             return float(value)
         if isinstance(node, ArrayType):

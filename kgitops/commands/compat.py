@@ -40,9 +40,10 @@ def load_schemas(new_path: str, previous_paths: list[str]) -> tuple[AvroSchema, 
     """Parse every file; all problems are reported together, one line each."""
     problems: list[Problem] = []
     schemas: list[AvroSchema] = []
-    for path in [new_path, *previous_paths]:
+    for index, path in enumerate([new_path, *previous_paths]):
         try:
-            schemas.append(load_schema(path))
+            # Defaults are validated in the new schema only, as the registry does.
+            schemas.append(load_schema(path, validate_defaults=index == 0))
         except InputError as err:
             problems.extend(err.problems or [Problem(err.message, file=path)])
     if problems:
@@ -50,14 +51,14 @@ def load_schemas(new_path: str, previous_paths: list[str]) -> tuple[AvroSchema, 
     return schemas[0], schemas[1:]
 
 
-def load_schema(path: str) -> AvroSchema:
+def load_schema(path: str, validate_defaults: bool = True) -> AvroSchema:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
         reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
         problem = Problem(f"cannot read schema file: {reason}", file=path)
         raise InputError(str(problem), [problem]) from err
-    return parse(text, path)
+    return parse(text, path, validate_defaults)
 
 
 def result_text(result: CompatibilityResult) -> str:

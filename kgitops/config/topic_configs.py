@@ -23,6 +23,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from typing import Mapping
 
 INT_MAX = 2**31 - 1
@@ -170,8 +171,18 @@ def parse_config_value(key: str, yaml_value: object) -> str:
         raise ValueError("no value given; remove the key to inherit the broker default")
     if isinstance(yaml_value, str) and "${" in yaml_value:
         raise ValueError("environment placeholders are only allowed in connection settings (kafka.*, schema_registry.*)")
-    parse = _STRICT_PARSERS[definition.type]
-    return parse(definition, yaml_value)
+    if isinstance(yaml_value, (str, int, float)):
+        # The type is part of the key: 1, 1.0 and True are equal (and hash alike) in Python.
+        return _parse_scalar(key, type(yaml_value), yaml_value)
+    return _STRICT_PARSERS[definition.type](definition, yaml_value)
+
+
+@lru_cache(maxsize=8192)
+def _parse_scalar(key: str, value_type: type, value: str | int | float) -> str:
+    """parse_config_value for scalars, memoised: large repositories repeat a few values
+    (`7d`, `1GiB`, `delete`) thousands of times. Errors are raised, never cached."""
+    definition = TOPIC_CONFIGS[key]
+    return _STRICT_PARSERS[definition.type](definition, value)
 
 
 def canonical_value(key: str, value: str) -> str:
@@ -359,8 +370,7 @@ def _canonical_boolean(definition: TopicConfigDef, text: str) -> str:
 
 
 def _choice_from_text(definition: TopicConfigDef, text: str) -> str:
-    by_lower = {c.lower(): c for c in definition.choices}
-    choice = by_lower.get(text.strip().lower())
+    choice = next((c for c in definition.choices if c.lower() == text.strip().lower()), None)
     if choice is None:
         raise ValueError(f"expected one of {', '.join(definition.choices)}, got {_quote(text)}{_did_you_mean(text, definition.choices)}")
     return choice
@@ -520,8 +530,9 @@ def _did_you_mean(text: str, choices: tuple[str, ...]) -> str:
 
 
 def human_ms(number: int) -> str:
-    """`604800000` -> `7d`: the largest unit that divides exactly, "" when none does."""
-    return _human_ms(number)
+    """`604800000` -> `7d`: the largest unit up to days that divides exactly (Kafka people
+    think of retention in days and hours), "" when none does."""
+    return next((f"{number // size}{unit}" for unit, size in _MS_UNITS if unit != "w" and number % size == 0), "")
 
 
 def human_bytes(number: int) -> str:

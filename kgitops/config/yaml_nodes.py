@@ -21,6 +21,25 @@ from kgitops.model import Location
 # libyaml's composer is C; the pure-Python one gives the same nodes, only slower.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+
+class _Loader(SAFE_LOADER):  # type: ignore[misc, valid-type]
+    """The safe loader with its tag resolution memoised: even the C loader calls back into
+    Python regular expressions for every scalar, and most scalars repeat (keys, `7d`, `3`)."""
+
+    _scalar_tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+
+    def resolve(self, kind: type, value: object, implicit: tuple[bool, bool]) -> str:
+        if kind is not yaml.ScalarNode:
+            return super().resolve(kind, value, implicit)
+        key = (value, implicit)
+        tag = self._scalar_tags.get(key)  # type: ignore[arg-type]
+        if tag is None:
+            tag = super().resolve(kind, value, implicit)
+            if len(self._scalar_tags) > 100_000:  # bounded: unique values (names) do not pile up
+                self._scalar_tags.clear()
+            self._scalar_tags[key] = tag  # type: ignore[index]
+        return tag
+
 MAX_DEPTH = 64  # the format needs about 6 levels; deeper is a mistake or an attack
 MAX_EXPANDED_NODES = 1_000_000  # nodes visited, aliases counted each time they are used
 
@@ -49,6 +68,13 @@ class YamlDocument:
         """Where the key naming the value at `path` starts (the value for list items)."""
         key_node, value_node = self._walk(path)
         return self._location(key_node if key_node is not None else value_node)
+
+    def key_locations(self, path: Sequence[PathPart]) -> dict[str, Location]:
+        """Where each key of the mapping at `path` is written, in one walk."""
+        _, node = self._walk(path)
+        if not isinstance(node, yaml.MappingNode):
+            return {}
+        return {key.value: self._location(key) for key, _ in node.value if isinstance(key, yaml.ScalarNode)}
 
     def _location(self, node: yaml.Node | None) -> Location:
         if node is None:
@@ -115,9 +141,9 @@ def decode_text(raw: bytes, display: str) -> tuple[str, Problem | None]:
 
 def parse_yaml_text(text: str, display: str) -> tuple[YamlDocument | None, list[Problem]]:
     try:
-        root = yaml.compose(text, Loader=SAFE_LOADER)
+        root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as err:
-        return None, [_marked_error_problem(err, display)]
+        return None, [_marked_error_problem(err, text, display)]
     except yaml.reader.ReaderError as err:
         return None, [_reader_error_problem(err, text, display)]
     except yaml.YAMLError as err:  # anything else libyaml may raise, still one line
@@ -134,17 +160,31 @@ def parse_yaml_text(text: str, display: str) -> tuple[YamlDocument | None, list[
     return YamlDocument(display, data, root), []
 
 
-def _marked_error_problem(err: yaml.MarkedYAMLError, display: str) -> Problem:
+def _marked_error_problem(err: yaml.MarkedYAMLError, text: str, display: str) -> Problem:
     mark = err.problem_mark or err.context_mark
-    problem = (err.problem or err.context or "invalid YAML").strip()
-    message = f"invalid YAML: {problem}"
-    if err.context and err.problem:
+    if err.context and err.context.startswith("expected a single document"):
+        message = "invalid YAML: a second document starts here; a kgitops file holds one document (remove '---')"
+    else:
+        message = f"invalid YAML: {(err.problem or err.context or 'syntax error').strip()}"
         context_mark = err.context_mark
-        where = f" at line {context_mark.line + 1}, column {context_mark.column + 1}" if context_mark else ""
-        message += f" ({err.context}{where})"
+        same_place = context_mark is not None and mark is not None and (
+            (context_mark.line, context_mark.column) == (mark.line, mark.column)
+        )
+        if err.context and err.problem and not same_place:
+            where = f" at line {context_mark.line + 1}, column {context_mark.column + 1}" if context_mark else ""
+            message += f" ({err.context}{where})"
     if mark is None:
         return Problem(message, file=display)
+    if _character_at(text, mark.line, mark.column) == "\t":
+        message += "; YAML cannot indent with tabs, use spaces"
     return Problem(message, display, mark.line + 1, mark.column + 1)
+
+
+def _character_at(text: str, line: int, column: int) -> str:
+    lines = text.split("\n")
+    if 0 <= line < len(lines) and 0 <= column < len(lines[line]):
+        return lines[line][column]
+    return ""
 
 
 def _reader_error_problem(err: yaml.reader.ReaderError, text: str, display: str) -> Problem:

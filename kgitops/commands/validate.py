@@ -1,0 +1,122 @@
+"""`kgitops validate -c CLUSTER.yaml`: format, policy and Avro checks, offline.
+
+Exit codes: 0 valid (warnings allowed), 1 input errors, 3 policy violations only.
+
+Text output: one line per problem, `file:line:column: message`, errors first, then a
+summary line. `--format json` prints one versioned object on stdout:
+
+    {"version": 1, "valid": bool, "cluster": name | null, "file": path,
+     "problems": [Problem.to_dict()...], "warnings": [Problem.to_dict()...],
+     "summary": {"errors": n, "warnings": n, "topics": n, "subjects": n, "files": n}}
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from typing import TextIO
+
+from kgitops.config.loader import Loaded, display_path, load_cluster
+from kgitops.errors import EXIT_ERROR, EXIT_OK, EXIT_REJECTED, InputError, Problem
+from kgitops.policy import check_desired
+
+JSON_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    file: str
+    loaded: Loaded | None
+    problems: tuple[Problem, ...]  # errors only
+    warnings: tuple[Problem, ...]
+
+    @property
+    def exit_code(self) -> int:
+        if any(p.kind != "policy" for p in self.problems):
+            return EXIT_ERROR
+        return EXIT_REJECTED if self.problems else EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    report = validate(args.cluster, args)
+    if args.format == "json":
+        print_json(report, sys.stdout)
+    else:
+        print_text(report, sys.stdout)
+    return report.exit_code
+
+
+def validate(path: str, args: argparse.Namespace | None = None) -> ValidationReport:
+    try:
+        loaded = load_cluster(path)
+    except InputError as err:
+        problems = err.problems or (Problem(err.message, file=display_path(path)),)
+        return _report(path, None, list(problems))
+    findings = list(loaded.warnings) + check_desired(loaded.cluster)
+    if args is not None and not getattr(args, "offline", False):
+        findings += check_registry_compatibility(loaded, args)
+    return _report(path, loaded, findings)
+
+
+def check_registry_compatibility(loaded: Loaded, args: argparse.Namespace) -> list[Problem]:
+    """Hook for the registry compatibility check (design.md section 7): compare each
+    declared subject's schema with the versions the registry holds, at the subject's
+    level, and return kind="policy" problems for incompatible ones. validate is offline
+    for now, so there is nothing to check; `--offline` skips this hook."""
+    return []
+
+
+def _report(path: str, loaded: Loaded | None, findings: list[Problem]) -> ValidationReport:
+    errors = tuple(p for p in findings if p.severity != "warning")
+    warnings = tuple(p for p in findings if p.severity == "warning")
+    file = loaded.cluster.source_file if loaded else display_path(path)
+    return ValidationReport(file, loaded, errors, warnings)
+
+
+# ---------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------
+
+
+def print_text(report: ValidationReport, out: TextIO) -> None:
+    for problem in (*report.problems, *report.warnings):
+        print(str(problem), file=out)
+    print(summary_line(report), file=out)
+
+
+def summary_line(report: ValidationReport) -> str:
+    counts = _plural(len(report.problems), "error") + ", " + _plural(len(report.warnings), "warning")
+    if report.loaded is None:
+        return f"{report.file}: invalid: {counts}."
+    cluster = report.loaded.cluster
+    contents = f"{_plural(len(cluster.topics), 'topic')}, {_plural(len(cluster.subjects), 'subject')}"
+    if report.exit_code == EXIT_REJECTED:
+        return f"{report.file}: rejected by policy: {counts} ({contents})."
+    return f"{report.file}: valid: cluster '{cluster.name}', {contents}, {counts}."
+
+
+def print_json(report: ValidationReport, out: TextIO) -> None:
+    cluster = report.loaded.cluster if report.loaded else None
+    document = {
+        "version": JSON_VERSION,
+        "valid": report.exit_code == EXIT_OK,
+        "exit_code": report.exit_code,
+        "cluster": cluster.name if cluster else None,
+        "file": report.file,
+        "problems": [p.to_dict() for p in report.problems],
+        "warnings": [p.to_dict() for p in report.warnings],
+        "summary": {
+            "errors": len(report.problems),
+            "warnings": len(report.warnings),
+            "topics": len(cluster.topics) if cluster else None,
+            "subjects": len(cluster.subjects) if cluster else None,
+            "files": len(cluster.files) if cluster else None,
+        },
+    }
+    json.dump(document, out, indent=2)
+    out.write("\n")
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

@@ -1,0 +1,513 @@
+"""Files -> desired model: a cluster file, the topic files it includes and the Avro files
+they name become one ClusterSpec, or one InputError listing every problem found.
+
+Precedence for a topic's settings, lowest first (docs/format.md):
+
+    cluster `defaults:`  <  the topic's own entry  <  cluster `overrides: {topic: ...}`
+
+config keys merge key by key. A topic without `replication_factor` anywhere gets
+`policy.min_replication_factor`; a topic without `partitions` anywhere is an error.
+
+Paths in messages (Location.file), ClusterSpec.source_file and ClusterSpec.files are shown
+relative to the working directory when the file is under it, absolute otherwise;
+SubjectSpec.schema_file is absolute.
+"""
+from __future__ import annotations
+
+import difflib
+import gc
+import glob
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Iterable, Iterator, Mapping
+
+from kgitops.config.connection import connection_problems, kafka_connection, registry_connection
+from kgitops.config.schema_errors import CLUSTER_SCHEMA, TOPICS_SCHEMA, schema_problems
+from kgitops.config.schema_files import SchemaFileReader
+from kgitops.config.topic_configs import TOPIC_CONFIGS, parse_config_value
+from kgitops.config.topic_names import collision_key, topic_name_problem
+from kgitops.config.yaml_nodes import PathPart, YamlDocument, read_yaml_file
+from kgitops.errors import InputError, Problem
+from kgitops.model import ClusterSpec, Location, Policy, PolicyException, SubjectSpec, TopicSpec
+
+POLICY_INT_RULES = (
+    "min_replication_factor",
+    "min_insync_replicas",
+    "max_partitions_per_broker",
+    "max_partitions_per_cluster",
+    "max_topic_deletions_per_apply",
+    "max_partition_increase_percent",
+)
+POLICY_BOOL_RULES = ("allow_topic_deletion", "allow_subject_deletion")
+# Rules a policy exception may relax for one topic (cluster-wide budgets cannot be).
+EXCEPTION_RULES = ("min_replication_factor", "min_insync_replicas", "max_partition_increase_percent")
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A successfully loaded cluster and the warnings found on the way."""
+
+    cluster: ClusterSpec
+    warnings: tuple[Problem, ...]
+
+
+def load_cluster(path: str | os.PathLike[str]) -> Loaded:
+    """Load a cluster file and everything it includes. Raises InputError carrying every
+    problem (errors and warnings); its message lists them one per line."""
+    with _collector_paused():
+        return _ClusterLoader(os.fspath(path)).load()
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Loading allocates hundreds of thousands of small objects that all live until it
+    ends; CPython's cyclic collector would scan them over and over (3-4x the whole load
+    time on 10,000 topics). Loading creates no garbage cycles worth collecting early."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def display_path(path: str) -> str:
+    """`clusters/topics/orders.yaml` when under the working directory, else absolute."""
+    return _display_path(os.fspath(path), os.getcwd())
+
+
+@lru_cache(maxsize=4096)
+def _display_path(path: str, cwd: str) -> str:
+    absolute = os.path.normpath(os.path.join(cwd, path))
+    try:
+        relative = os.path.relpath(absolute, cwd)
+    except ValueError:  # another drive (Windows)
+        return absolute
+    return absolute if relative.startswith("..") else relative
+
+
+# ---------------------------------------------------------------------------
+# Internal shapes
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Value:
+    value: object
+    location: Location
+
+
+@dataclass
+class _Layer:
+    """What one level of precedence (defaults, topic entry, override) declares."""
+
+    partitions: _Value | None = None
+    replication_factor: _Value | None = None
+    config: dict[str, _Value] = field(default_factory=dict)
+    keys: dict[str, Location] = field(default_factory=dict)  # where each key is written
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """One item of a `topics:` or `subjects:` list, and where it lives."""
+
+    document: YamlDocument
+    path: tuple[PathPart, ...]
+    data: Mapping[str, object]
+
+    def key_location(self, *keys: PathPart) -> Location:
+        return self.document.key_location((*self.path, *keys))
+
+    def value_location(self, *keys: PathPart) -> Location:
+        return self.document.value_location((*self.path, *keys))
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _mapping(value: object) -> Mapping[str, object]:
+    return value if isinstance(value, dict) else {}
+
+
+def _items(value: object) -> list[object]:
+    return value if isinstance(value, list) else []
+
+
+def _value_at(data: object, path: tuple[PathPart, ...]) -> object:
+    for part in path:
+        if isinstance(part, int):
+            data = data[part] if isinstance(data, list) and 0 <= part < len(data) else None
+        else:
+            data = _mapping(data).get(part)
+    return data
+
+
+def _did_you_mean(word: str, choices: Iterable[str]) -> str:
+    match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean '{match[0]}'?)" if match else ""
+
+
+# ---------------------------------------------------------------------------
+# The loader
+# ---------------------------------------------------------------------------
+
+
+class _ClusterLoader:
+    """One load: reads files, collects every problem, builds the ClusterSpec."""
+
+    def __init__(self, path: str):
+        self.path = os.path.abspath(path)
+        self.display = display_path(path)
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.files: list[str] = []
+        self.schema_reader = SchemaFileReader()
+        self.reported_schema_files: set[str] = set()
+        self.declared_topics: dict[str, Location] = {}
+        self.declared_subjects: dict[str, Location] = {}
+
+    # -- orchestration ------------------------------------------------------
+
+    def load(self) -> Loaded:
+        document = self._read_document(self.path, self.display, CLUSTER_SCHEMA)
+        if document is None or not isinstance(document.data, dict):
+            raise self._failure()
+        data = document.data
+        policy = self._policy(document)
+        defaults = self._layer(document, ("defaults",))
+        overrides = {
+            name: self._layer(document, ("overrides", name)) for name in _mapping(data.get("overrides"))
+        }
+        documents = [document, *self._included_documents(document)]
+        topic_entries = [entry for doc in documents for entry in self._entries(doc, "topics")]
+        subject_entries = [entry for doc in documents for entry in self._entries(doc, "subjects")]
+
+        topics = self._topics(topic_entries, defaults, overrides, policy)
+        self._check_overrides(document, overrides)
+        subjects = self._subjects(topic_entries, subject_entries)
+        self._check_policy_exceptions(policy)
+        self._check_registry_declared(document, subjects)
+        errors, warnings = connection_problems(document)
+        self.errors += errors
+        self.warnings += warnings
+
+        kafka = kafka_connection(data)
+        if self.errors or kafka is None:
+            raise self._failure()
+        cluster = ClusterSpec(
+            name=str(data["name"]),
+            source_file=self.display,
+            kafka=kafka,
+            schema_registry=registry_connection(data),
+            policy=policy,
+            topics=tuple(topics),
+            subjects=tuple(subjects),
+            owned_prefixes=tuple(p for p in _items(data.get("owned_prefixes")) if isinstance(p, str)),
+            cluster_id=data.get("cluster_id") if isinstance(data.get("cluster_id"), str) else None,
+            files=tuple(self.files),
+        )
+        return Loaded(cluster, tuple(self._sorted(self.warnings)))
+
+    def _failure(self) -> InputError:
+        problems = self._sorted(self.errors) + self._sorted(self.warnings)
+        if not self.errors:  # cannot happen in practice; never raise an empty error
+            problems.insert(0, Problem("the cluster file could not be loaded", file=self.display))
+        return InputError("\n".join(str(p) for p in problems), problems)
+
+    def _sorted(self, problems: list[Problem]) -> list[Problem]:
+        order = {name: index for index, name in enumerate(self.files)}
+        return sorted(problems, key=lambda p: (order.get(p.file or "", len(order)), p.line or 0, p.column or 0))
+
+    def _error(self, location: Location, message: str) -> None:
+        self.errors.append(Problem(message, location.file, location.line, location.column))
+
+    # -- files --------------------------------------------------------------
+
+    def _read_document(
+        self, path: str, display: str, schema: str, included_from: Location | None = None
+    ) -> YamlDocument | None:
+        if display not in self.files:
+            self.files.append(display)
+        document, problems = read_yaml_file(path, display)
+        self.errors += problems
+        if document is None:
+            return None
+        if schema == TOPICS_SCHEMA:
+            if document.data is None:
+                return document  # an empty topic file declares nothing, which is fine
+            if isinstance(document.data, dict) and "kafka" in document.data:
+                self._error(
+                    document.key_location(("kafka",)),
+                    f"this is a cluster file (it has 'kafka:'); include only topic files (included from {included_from})",
+                )
+                return None
+        self.errors += schema_problems(schema, document)
+        return document
+
+    def _included_documents(self, cluster: YamlDocument) -> list[YamlDocument]:
+        base = os.path.dirname(self.path)
+        seen = {self.path}
+        documents = []
+        for index, pattern in enumerate(_items(_mapping(cluster.data).get("include"))):
+            if not isinstance(pattern, str) or not pattern:
+                continue
+            location = cluster.value_location(("include", index))
+            for match in self._include_matches(base, pattern, location):
+                if match in seen:
+                    continue
+                seen.add(match)
+                document = self._read_document(match, display_path(match), TOPICS_SCHEMA, location)
+                if document is not None:
+                    documents.append(document)
+        return documents
+
+    def _include_matches(self, base: str, pattern: str, location: Location) -> list[str]:
+        full = os.path.join(base, os.path.expanduser(pattern))
+        if glob.has_magic(full):
+            matches = sorted(os.path.abspath(p) for p in glob.glob(full, recursive=True) if os.path.isfile(p))
+            if not matches:
+                self._error(location, f"include '{pattern}' matches no file (looked in {display_path(base) or '.'})")
+            return matches
+        if os.path.isdir(full):
+            self._error(location, f"include '{pattern}' is a directory; use a glob such as '{pattern.rstrip('/')}/*.yaml'")
+            return []
+        if not os.path.isfile(full):
+            self._error(location, f"included file '{pattern}' not found (looked for {display_path(full)})")
+            return []
+        return [os.path.abspath(full)]
+
+    @staticmethod
+    def _entries(document: YamlDocument, section: str) -> list[_Entry]:
+        items = _items(_mapping(document.data).get(section))
+        return [_Entry(document, (section, i), item) for i, item in enumerate(items) if isinstance(item, dict)]
+
+    # -- policy -------------------------------------------------------------
+
+    def _policy(self, document: YamlDocument) -> Policy:
+        data = _mapping(_mapping(document.data).get("policy"))
+        if not data:
+            return Policy()
+        values: dict[str, object] = {}
+        locations: dict[str, Location] = {}
+        for rule in POLICY_INT_RULES + POLICY_BOOL_RULES:
+            value = data.get(rule)
+            valid = isinstance(value, bool) if rule in POLICY_BOOL_RULES else _is_int(value)
+            if valid:
+                values[rule] = value
+                locations[rule] = document.key_location(("policy", rule))
+        exceptions = tuple(
+            self._policy_exception(document, index, item)
+            for index, item in enumerate(_items(data.get("exceptions")))
+            if isinstance(item, dict) and isinstance(item.get("topic"), str) and isinstance(item.get("reason"), str)
+        )
+        return Policy(
+            **values,  # type: ignore[arg-type]
+            exceptions=exceptions,
+            location=document.key_location(("policy",)),
+            field_locations=locations,
+        )
+
+    @staticmethod
+    def _policy_exception(document: YamlDocument, index: int, item: Mapping[str, object]) -> PolicyException:
+        rules = {rule: item[rule] for rule in EXCEPTION_RULES if _is_int(item.get(rule))}
+        return PolicyException(
+            topic=str(item["topic"]),
+            rules=rules,
+            reason=str(item["reason"]).strip(),
+            location=document.value_location(("policy", "exceptions", index)),
+        )
+
+    def _check_policy_exceptions(self, policy: Policy) -> None:
+        seen: dict[tuple[str, str], Location | None] = {}
+        for exception in policy.exceptions:
+            location = exception.location or Location(self.display)
+            if exception.topic not in self.declared_topics:
+                self._error(
+                    location,
+                    f"policy exception names topic '{exception.topic}', which is not declared"
+                    f"{_did_you_mean(exception.topic, self.declared_topics)}",
+                )
+            if not exception.rules:
+                self._error(
+                    location,
+                    f"policy exception for '{exception.topic}' relaxes no rule: add one of {', '.join(EXCEPTION_RULES)}",
+                )
+            for rule in exception.rules:
+                first = seen.get((exception.topic, rule))
+                if (exception.topic, rule) in seen:
+                    self._error(location, f"a second policy exception for '{exception.topic}' relaxes {rule} (first at {first})")
+                seen[(exception.topic, rule)] = exception.location
+
+    # -- topics -------------------------------------------------------------
+
+    def _layer(self, document: YamlDocument, path: tuple[PathPart, ...]) -> _Layer:
+        data = _value_at(document.data, path)
+        layer = _Layer()
+        if not isinstance(data, dict):
+            return layer
+        layer.keys = document.key_locations(path)
+        for name in ("partitions", "replication_factor"):
+            if _is_int(data.get(name)):
+                setattr(layer, name, _Value(data[name], layer.keys[name]))
+        config = _mapping(data.get("config"))
+        config_keys = document.key_locations((*path, "config")) if config else {}
+        for key, raw in config.items():
+            try:
+                canonical = parse_config_value(key, raw)
+            except ValueError as err:
+                if key in TOPIC_CONFIGS:
+                    self._error(document.value_location((*path, "config", key)), f"{key}: {err}")
+                else:
+                    self._error(config_keys[key], str(err))
+                continue
+            layer.config[key] = _Value(canonical, config_keys[key])
+        return layer
+
+    def _topics(
+        self, entries: list[_Entry], defaults: _Layer, overrides: Mapping[str, _Layer], policy: Policy
+    ) -> list[TopicSpec]:
+        collisions: dict[str, tuple[str, Location]] = {}
+        topics: list[TopicSpec] = []
+        for entry in entries:
+            name = entry.data.get("name")
+            if not isinstance(name, str) or not name:
+                continue  # the schema check reported it
+            own = self._layer(entry.document, entry.path)
+            location = own.keys.get("name") or entry.key_location("name")
+            if not self._topic_name_ok(entry, name, location, collisions):
+                continue
+            spec = self._merged_topic(name, location, defaults, own, overrides.get(name, _Layer()), policy)
+            if spec is not None:
+                topics.append(spec)
+        return topics
+
+    def _topic_name_ok(
+        self, entry: _Entry, name: str, location: Location, collisions: dict[str, tuple[str, Location]]
+    ) -> bool:
+        reason = topic_name_problem(name)
+        if reason:
+            self._error(entry.value_location("name"), reason)
+            return False
+        first = self.declared_topics.get(name)
+        if first is not None:
+            self._error(location, f"topic '{name}' is declared twice: here and at {first}")
+            return False
+        self.declared_topics[name] = location
+        other = collisions.get(collision_key(name))
+        if other is not None:
+            self._error(
+                location,
+                f"topic '{name}' collides with topic '{other[0]}' declared at {other[1]}: Kafka refuses topics "
+                "whose names differ only by '.' and '_' (they share metric names); rename one",
+            )
+            return False
+        collisions[collision_key(name)] = (name, location)
+        return True
+
+    def _merged_topic(
+        self, name: str, location: Location, defaults: _Layer, own: _Layer, override: _Layer, policy: Policy
+    ) -> TopicSpec | None:
+        layers = (override, own, defaults)  # highest precedence first
+        partitions = next((layer.partitions for layer in layers if layer.partitions), None)
+        if partitions is None:
+            self._error(
+                location,
+                f"topic '{name}' has no partitions: set partitions on the topic or defaults.partitions in {self.display}",
+            )
+            return None
+        replication = next((layer.replication_factor for layer in layers if layer.replication_factor), None)
+        if replication is None:
+            replication = _Value(
+                policy.min_replication_factor, policy.field_locations.get("min_replication_factor", location)
+            )
+        config = {**defaults.config, **own.config, **override.config}
+        field_locations = {
+            "partitions": partitions.location,
+            "replication_factor": replication.location,
+            **{f"config.{key}": value.location for key, value in config.items()},
+        }
+        return TopicSpec(
+            name=name,
+            partitions=int(partitions.value),  # type: ignore[call-overload]
+            replication_factor=int(replication.value),  # type: ignore[call-overload]
+            config={key: str(value.value) for key, value in sorted(config.items())},
+            location=location,
+            field_locations=field_locations,
+        )
+
+    def _check_overrides(self, cluster: YamlDocument, overrides: Mapping[str, _Layer]) -> None:
+        for name in overrides:
+            if name not in self.declared_topics:
+                self._error(
+                    cluster.key_location(("overrides", name)),
+                    f"override for topic '{name}', which no included file declares"
+                    f"{_did_you_mean(name, self.declared_topics)}",
+                )
+
+    # -- subjects -----------------------------------------------------------
+
+    def _subjects(self, topic_entries: list[_Entry], subject_entries: list[_Entry]) -> list[SubjectSpec]:
+        subjects: list[SubjectSpec] = []
+        for entry in topic_entries:
+            name = entry.data.get("name")
+            if not isinstance(name, str) or name not in self.declared_topics:
+                continue
+            schemas = _mapping(entry.data.get("schemas"))
+            for role in ("key", "value"):  # TopicNameStrategy: <topic>-key, <topic>-value
+                reference = schemas.get(role)
+                if isinstance(reference, dict):
+                    sub_entry = _Entry(entry.document, (*entry.path, "schemas", role), reference)
+                    subjects += self._subject(f"{name}-{role}", sub_entry, topic=name)
+        for entry in subject_entries:
+            if isinstance(entry.data.get("subject"), str) and entry.data["subject"]:
+                subjects += self._subject(str(entry.data["subject"]), entry, topic=None)
+        return subjects
+
+    def _subject(self, subject: str, entry: _Entry, topic: str | None) -> list[SubjectSpec]:
+        file_value = entry.data.get("file")
+        if not isinstance(file_value, str) or not file_value:
+            return []
+        location = entry.key_location()
+        first = self.declared_subjects.get(subject)
+        if first is not None:
+            self._error(location, f"subject '{subject}' is declared twice: here and at {first}")
+            return []
+        self.declared_subjects[subject] = location
+        base = os.path.dirname(os.path.abspath(entry.document.file))
+        schema_path = os.path.normpath(os.path.join(base, os.path.expanduser(file_value)))
+        schema = self.schema_reader.read(schema_path, display_path(schema_path))
+        file_location = entry.value_location("file")
+        if schema.missing:
+            self._error(file_location, f"schema file '{file_value}' not found (looked for {schema.display})")
+            return []
+        if schema.display not in self.files:
+            self.files.append(schema.display)
+        if schema.problem is not None:
+            if schema_path not in self.reported_schema_files:
+                self.reported_schema_files.add(schema_path)
+                p = schema.problem
+                self.errors.append(Problem(f"{p.message} (referenced from {file_location})", p.file, p.line, p.column))
+            return []
+        compatibility = entry.data.get("compatibility")
+        return [
+            SubjectSpec(
+                subject=subject,
+                schema=schema.text or "",
+                schema_file=schema_path,
+                compatibility=compatibility if isinstance(compatibility, str) else None,
+                topic=topic,
+                location=location,
+            )
+        ]
+
+    def _check_registry_declared(self, cluster: YamlDocument, subjects: list[SubjectSpec]) -> None:
+        if subjects and "schema_registry" not in _mapping(cluster.data):
+            first = subjects[0]
+            self._error(
+                first.location or Location(self.display),
+                f"subject '{first.subject}' is declared but {self.display} has no schema_registry: section",
+            )

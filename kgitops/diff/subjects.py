@@ -1,0 +1,290 @@
+"""Desired subjects + live registry -> schema actions (register, set level, delete) and the
+problems that stop a plan (incompatible schemas, exit 3).
+
+Schemas are compared by their normalised forms (kgitops.avro.schema.normalised), never as
+raw text: registries re-serialise what they store. Where the registry's own notion of
+"the same schema" differs from ours (Apicurio ignores aliases, for one), its lookup
+(LiveSubject.desired_schema_version) decides, because it is what decides whether
+registering makes a new version; planning a registration the registry would turn into a
+no-op would make a plan that never converges.
+
+A registry never registers a schema twice under one subject: registering a schema equal
+to an older version returns that version's id and leaves the latest as it is (Confluent
+and Apicurio alike). So a desired schema equal to an older version is reported, not planned.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Sequence
+
+from kgitops.avro import compatibility
+from kgitops.avro.schema import normalised
+from kgitops.errors import InputError, Problem
+from kgitops.live.registry import DEFAULT_GLOBAL_LEVEL, RegistryClient, is_claimed, read_registry, topic_of_subject
+from kgitops.model import ClusterSpec, LiveRegistry, LiveSubject, SubjectSpec
+from kgitops.plan import Action, DeleteSubject, RegisterSchema, SetCompatibility
+
+NONE_RISK = "compatibility NONE: the registry checks nothing; consumers may fail on records written with the new schema"
+
+# What each level guarantees, to tell a loosening from a tightening.
+_GUARANTEES: dict[str, frozenset[str]] = {
+    "NONE": frozenset(),
+    "BACKWARD": frozenset({"backward"}),
+    "BACKWARD_TRANSITIVE": frozenset({"backward", "backward with every version"}),
+    "FORWARD": frozenset({"forward"}),
+    "FORWARD_TRANSITIVE": frozenset({"forward", "forward with every version"}),
+    "FULL": frozenset({"backward", "forward"}),
+    "FULL_TRANSITIVE": frozenset({"backward", "forward", "backward with every version", "forward with every version"}),
+}
+_GUARANTEE_MEANING = {
+    "backward": "backward (new consumers reading older records)",
+    "forward": "forward (existing consumers reading records written with newer schemas)",
+    "backward with every version": "backward with every earlier version, not only the latest",
+    "forward with every version": "forward with every earlier version, not only the latest",
+}
+
+
+@dataclass(frozen=True)
+class EffectiveLevel:
+    """The level a new version is checked with, and where it comes from (for messages)."""
+
+    level: str
+    source: str
+
+
+def diff_subjects(cluster: ClusterSpec, live: LiveRegistry) -> tuple[list[Action], list[Problem]]:
+    """Actions for every declared subject (level first, then registration), then deletions
+    of claimed subjects no longer declared; problems: incompatible schemas (kind "policy",
+    exit 3), unreadable input (kind "input") and warnings."""
+    actions: list[Action] = []
+    problems: list[Problem] = []
+    global_level = (live.global_compatibility or DEFAULT_GLOBAL_LEVEL).upper()
+    for spec in cluster.subjects:
+        current = live.subjects.get(spec.subject) or LiveSubject(spec.subject, None, None, None)
+        subject_actions, subject_problems = diff_subject(spec, current, global_level)
+        actions += subject_actions
+        problems += subject_problems
+    deletions, deletion_problems = diff_claimed_subjects(cluster, live)
+    return actions + deletions, problems + deletion_problems
+
+
+def diff_subject(spec: SubjectSpec, live: LiveSubject, global_level: str) -> tuple[list[Action], list[Problem]]:
+    try:
+        declared = compatibility.parse_level(spec.compatibility) if spec.compatibility else None
+    except InputError as err:
+        return [], [Problem(f"subject {spec.subject}: {err.message}", **_where(spec))]
+    actions: list[Action] = []
+    level_change = compatibility_action(spec.subject, declared, live, global_level)
+    if level_change is not None:
+        actions.append(level_change)
+    effective = effective_level(spec, declared, live, global_level)
+    registration, problems = registration_action(spec, live, effective)
+    if registration is not None:
+        actions.append(registration)
+    return actions, problems
+
+
+# ---------------------------------------------------------------------------
+# Compatibility level
+# ---------------------------------------------------------------------------
+
+
+def effective_level(spec: SubjectSpec, declared: str | None, live: LiveSubject, global_level: str) -> EffectiveLevel:
+    """Declared level, else the subject's live level, else the registry's global level."""
+    if declared:
+        where = str(spec.location) if spec.location else "the cluster files"
+        return EffectiveLevel(declared, f"declared in {where}")
+    if live.compatibility:
+        return EffectiveLevel(live.compatibility.upper(), "the subject's level on the registry")
+    return EffectiveLevel(global_level, "the registry's global level")
+
+
+def compatibility_action(subject: str, declared: str | None, live: LiveSubject,
+                         global_level: str) -> SetCompatibility | None:
+    """Set the declared level when the subject's own level differs. An unset subject level
+    is set even when the global level equals it: a declared level is pinned to the subject,
+    so changing the global level later does not move it. (Apicurio reports an unset level
+    as the global one, so there it is left unset: it cannot be told apart.)"""
+    current = live.compatibility.upper() if live.compatibility else None
+    if declared is None or declared == current:
+        return None
+    return SetCompatibility(subject=subject, before=current, after=declared,
+                            risks=level_change_risks(current or global_level, declared))
+
+
+def level_change_risks(before: str, after: str) -> tuple[str, ...]:
+    if after == "NONE":
+        return (NONE_RISK,)
+    lost = _GUARANTEES.get(before, frozenset()) - _GUARANTEES.get(after, frozenset())
+    if not lost:
+        return ()
+    meaning = "; ".join(_GUARANTEE_MEANING[g] for g in sorted(lost))
+    return (f"loosening compatibility from {before} to {after}: new versions are no longer checked for {meaning}",)
+
+
+# ---------------------------------------------------------------------------
+# Registration
+# ---------------------------------------------------------------------------
+
+
+def registration_action(spec: SubjectSpec, live: LiveSubject,
+                        effective: EffectiveLevel) -> tuple[RegisterSchema | None, list[Problem]]:
+    """Register when the desired schema is not already registered under the subject and
+    passes the local check at the effective level; otherwise say why not."""
+    try:
+        desired = canonical_form(spec.schema, spec.schema_type, spec.schema_file)
+    except InputError as err:
+        return None, list(err.problems) or [Problem(err.message, file=spec.schema_file)]
+    if live.version is None or live.schema is None:
+        return _register(spec, live, effective), []
+    if _canonical_or_none(live.schema, live.schema_type) == desired:
+        return None, []
+    registered = _registered_version(spec, live, desired)
+    if registered is not None:
+        return None, [_already_registered_warning(spec, live, registered)]
+    problems = local_check(spec, live, effective)
+    if any(p.severity == "error" for p in problems):
+        return None, problems
+    return _register(spec, live, effective), problems
+
+
+def _register(spec: SubjectSpec, live: LiveSubject, effective: EffectiveLevel) -> RegisterSchema:
+    is_new_version = live.version is not None
+    risks = (NONE_RISK,) if is_new_version and effective.level == "NONE" else ()
+    return RegisterSchema(subject=spec.subject, schema=spec.schema, schema_file=spec.schema_file,
+                          schema_type=spec.schema_type, previous_version=live.version,
+                          topic=spec.topic or topic_of_subject(spec.subject), risks=risks)
+
+
+def _registered_version(spec: SubjectSpec, live: LiveSubject, desired: str) -> int | None:
+    """The version already holding the desired schema: the registry's lookup when it was
+    asked, else our own comparison with the versions read."""
+    if live.desired_schema_version is not None:
+        return live.desired_schema_version
+    for version, text in sorted(live.history.items(), reverse=True):
+        if _canonical_or_none(text, live.schema_type) == desired:
+            return version
+    return None
+
+
+def _already_registered_warning(spec: SubjectSpec, live: LiveSubject, version: int) -> Problem:
+    if version == live.version:
+        message = (f"subject {spec.subject}: the schema differs from registered version {version} only in ways the "
+                   f"registry ignores when comparing schemas (e.g. aliases, on Apicurio); registering it would "
+                   f"make no new version, so nothing is planned")
+    else:
+        message = (f"subject {spec.subject}: the schema equals registered version {version}, but the latest is "
+                   f"version {live.version}; a registry never registers a schema twice under one subject, so "
+                   f"version {live.version} stays the latest and nothing is planned (producers looking up their "
+                   f"schema still find version {version}); declare version {live.version}'s schema, or delete the "
+                   f"later versions deliberately to roll back")
+    return Problem(message, file=spec.schema_file, severity="warning")
+
+
+def local_check(spec: SubjectSpec, live: LiveSubject, effective: EffectiveLevel) -> list[Problem]:
+    """The local checker against the versions the effective level requires; each
+    incompatibility is a "policy" problem (exit 3) naming the file, subject, path and reason."""
+    if effective.level == "NONE" or spec.schema_type != "AVRO":
+        return []
+    versions, texts = previous_versions(live, effective.level)
+    notes: list[Problem] = []
+    if effective.level.endswith("_TRANSITIVE") and not live.history and (live.version or 0) > 1:
+        notes.append(Problem(
+            f"subject {spec.subject}: {effective.level} checks every earlier version but only version "
+            f"{live.version} was read; the registry checks the others when applying",
+            file=spec.schema_file, severity="warning"))
+    try:
+        result = compatibility.check(spec.schema, texts, effective.level)
+    except InputError as err:
+        return notes + [Problem(f"subject {spec.subject}: could not check compatibility locally ({err.message}); "
+                                f"the registry checks it when applying", file=spec.schema_file, severity="warning")]
+    return notes + [
+        Problem(
+            f"subject {spec.subject}: the new schema is not {effective.level} compatible ({effective.source}): "
+            f"{inc.path}: {inc.reason} ({_direction(inc, versions)})",
+            file=spec.schema_file, kind="policy",
+        )
+        for inc in result.incompatibilities
+    ]
+
+
+def previous_versions(live: LiveSubject, level: str) -> tuple[list[int], list[str]]:
+    """(version numbers, schema texts), oldest first, that `level` checks against: all read
+    versions for a transitive level, the latest otherwise."""
+    if level.endswith("_TRANSITIVE") and live.history:
+        ordered = sorted(live.history.items())
+        return [v for v, _ in ordered], [t for _, t in ordered]
+    assert live.version is not None and live.schema is not None
+    return [live.version], [live.schema]
+
+
+def _direction(inc: compatibility.Incompatibility, versions: Sequence[int]) -> str:
+    version = versions[inc.previous_index] if inc.previous_index < len(versions) else inc.previous_version
+    if inc.direction == compatibility.BACKWARD:
+        return f"the new schema cannot read records written with version {version}"
+    return f"consumers on version {version} cannot read records written with the new schema"
+
+
+def canonical_form(text: str, schema_type: str, source: str) -> str:
+    """The form two schema texts are compared in: Avro's normalised form; for other
+    schema types, the JSON document with sorted keys (or the stripped text)."""
+    if schema_type == "AVRO":
+        return normalised(text, source)
+    try:
+        return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
+    except ValueError:
+        return text.strip()
+
+
+def _canonical_or_none(text: str, schema_type: str) -> str | None:
+    try:
+        return canonical_form(text, schema_type, "registered schema")
+    except InputError:
+        return None
+
+
+def _where(spec: SubjectSpec) -> dict[str, object]:
+    if spec.location is None:
+        return {"file": spec.schema_file}
+    return {"file": spec.location.file, "line": spec.location.line, "column": spec.location.column}
+
+
+# ---------------------------------------------------------------------------
+# Deletion
+# ---------------------------------------------------------------------------
+
+
+def diff_claimed_subjects(cluster: ClusterSpec, live: LiveRegistry) -> tuple[list[Action], list[Problem]]:
+    """Claimed subjects (of a topic under owned_prefixes) that are no longer declared:
+    soft-deleted when policy.allow_subject_deletion, otherwise reported and kept."""
+    declared = {s.subject for s in cluster.subjects}
+    actions: list[Action] = []
+    problems: list[Problem] = []
+    for name, subject in sorted(live.subjects.items()):
+        if name in declared or subject.version is None or not is_claimed(cluster, name):
+            continue
+        if cluster.policy.allow_subject_deletion:
+            actions.append(DeleteSubject(subject=name, versions=subject.versions or (subject.version,), risks=(
+                "soft delete: producers that register or look up schemas under this subject fail; records "
+                "already written stay readable (their schema ids still resolve)",)))
+        else:
+            problems.append(Problem(
+                f"subject {name} belongs to owned topic {topic_of_subject(name)} but is not declared; kept, "
+                f"because policy.allow_subject_deletion is false", file=cluster.source_file, severity="warning"))
+    return actions, problems
+
+
+# ---------------------------------------------------------------------------
+# validate
+# ---------------------------------------------------------------------------
+
+
+def check_against_registry(cluster: ClusterSpec, client: RegistryClient) -> list[Problem]:
+    """The local checker against what the registry holds now (latest versions, and every
+    version where the effective level is transitive), for `kgitops validate`. Reads only the
+    declared subjects; raises RegistryUnavailable (a ConnectionFailed) when the registry
+    cannot be reached, so validate can say it skipped this check."""
+    live = read_registry(client, cluster, include_claimed=False)
+    _, problems = diff_subjects(cluster, live)
+    return problems

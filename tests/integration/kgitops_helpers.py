@@ -1,0 +1,103 @@
+"""Helpers for integration tests: write cluster files, run the CLI, read the cluster back
+through Kafka's own admin API."""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
+
+from kgitops.cli import main
+
+
+@dataclass
+class CliResult:
+    code: int
+    out: str
+    err: str
+
+    @property
+    def text(self) -> str:
+        return self.out + self.err
+
+
+def run_cli(capsys, *args: str) -> CliResult:
+    capsys.readouterr()
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return CliResult(code, captured.out, captured.err)
+
+
+def write_cluster(path: Path, stack, topics: list[dict], **extra) -> Path:
+    doc = {
+        "name": "it",
+        "kafka": {"bootstrap_servers": stack.bootstrap_servers},
+        "defaults": {"replication_factor": 3, "config": {"min.insync.replicas": 2}},
+        "topics": topics,
+        **extra,
+    }
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    return path
+
+
+def admin(stack) -> AdminClient:
+    return AdminClient({"bootstrap.servers": stack.bootstrap_servers})
+
+
+def topic_state(stack, name: str) -> dict:
+    """What Kafka's admin API reports: partitions, RF, and topic-level overrides."""
+    client = admin(stack)
+    meta = client.list_topics(name, timeout=10).topics[name]
+    if meta.error is not None:
+        return {}
+    resource = ConfigResource(ResourceType.TOPIC, name)
+    entries = client.describe_configs([resource])[resource].result(timeout=10)
+    overrides = {k: e.value for k, e in entries.items() if e.source == 1}  # DYNAMIC_TOPIC_CONFIG
+    return {"partitions": len(meta.partitions),
+            "replication_factor": min(len(p.replicas) for p in meta.partitions.values()),
+            "overrides": overrides}
+
+
+def topic_exists(stack, name: str) -> bool:
+    return name in admin(stack).list_topics(timeout=10).topics
+
+
+def create_outside(stack, name: str, partitions: int = 3, rf: int = 3, config: dict | None = None) -> None:
+    """A topic created by someone else, not through kgitops."""
+    client = admin(stack)  # kept referenced until the future resolves
+    futures = client.create_topics([NewTopic(name, partitions, rf, config=config or {})])
+    futures[name].result(timeout=30)
+    wait_until(lambda: topic_exists(stack, name))
+
+
+def alter_outside(stack, name: str, config: dict) -> None:
+    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry
+
+    entries = [ConfigEntry(k, v, incremental_operation=AlterConfigOpType.SET) for k, v in config.items()]
+    resource = ConfigResource(ResourceType.TOPIC, name, incremental_configs=entries)
+    client = admin(stack)
+    client.incremental_alter_configs([resource])[resource].result(timeout=30)
+
+
+def wait_until(condition, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.2)
+    raise AssertionError("condition not met in time")
+
+
+def plan_json(capsys, cluster: Path) -> dict:
+    result = run_cli(capsys, "plan", "-c", str(cluster), "--format", "json")
+    assert result.code in (0, 1, 3), result.text
+    return json.loads(result.out)
+
+
+def delete_outside(stack, name: str) -> None:
+    client = admin(stack)
+    client.delete_topics([name])[name].result(timeout=30)
+    wait_until(lambda: not topic_exists(stack, name))
