@@ -25,6 +25,18 @@ def _format_arg(p: argparse.ArgumentParser, choices: tuple[str, ...] = FORMATS) 
     p.add_argument("--format", choices=choices, default="text", help="output format (default: text)")
 
 
+def _byte_rate(text: str) -> int:
+    from kgitops.config.topic_configs import parse_size_bytes
+
+    try:
+        value = parse_size_bytes(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err))
+    if value <= 0:
+        raise argparse.ArgumentTypeError("the throttle must be a positive number of bytes per second")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kgitops",
@@ -50,7 +62,10 @@ def build_parser() -> argparse.ArgumentParser:
     _cluster_arg(p)
     p.add_argument("plan_file", nargs="?", metavar="PLAN", help="a plan saved by `plan --out`")
     p.add_argument("--auto-approve", action="store_true", help="do not ask for confirmation")
-    _format_arg(p)
+    p.add_argument("--throttle", type=_byte_rate, metavar="RATE",
+                   help="replication throttle while changing replication factors, e.g. 50MiB (per second)")
+    p.add_argument("--reassignment-timeout", type=float, default=600.0, metavar="SECONDS",
+                   help="how long to wait for new replicas to join the ISR (default 600)")
 
     p = sub.add_parser("import", help="write YAML for what already exists on the cluster")
     _cluster_arg(p)

@@ -82,7 +82,9 @@ def run(args: argparse.Namespace) -> int:
 
     print(f"\nApplying {len(plan.actions)} change(s) to cluster {plan.cluster}:")
     outcomes = execute(plan.actions, client_config=current.client_config, registry_client=current.registry_client,
-                       report=print_outcome, settings=ApplySettings())
+                       report=print_outcome,
+                       settings=ApplySettings(throttle_bytes_per_sec=args.throttle,
+                                              reassignment_timeout=args.reassignment_timeout))
     return summarize(outcomes)
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import random
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +43,7 @@ COMPATIBILITY_LEVELS = (
 )
 DEFAULT_GLOBAL_LEVEL = "BACKWARD"  # Confluent's default when the registry reports none
 
-DEFAULT_TIMEOUT_S = 30.0
+DEFAULT_TIMEOUT_S = float(os.environ.get("KGITOPS_REGISTRY_TIMEOUT", "30"))
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_MAX_ATTEMPTS = 4
 DEFAULT_BACKOFF_S = 0.2
@@ -233,7 +234,7 @@ class RegistryClient:
             self._http = httpx.Client(
                 base_url=url.rstrip("/"),
                 auth=auth,
-                headers={"Accept": ACCEPT, "Content-Type": CONTENT_TYPE},
+                headers={"Accept": ACCEPT},
                 timeout=httpx.Timeout(timeout, connect=min(connect_timeout, timeout)),
                 limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
                 event_hooks=dict(event_hooks or {}),
@@ -290,7 +291,7 @@ class RegistryClient:
         """POST /subjects/{subject}: the version under which the registry already holds
         `schema` (by its own notion of "same schema"), or None."""
         try:
-            body = self._request("POST", _path("subjects", subject), json=_schema_body(schema, schema_type),
+            body = self._request("POST", _path("subjects", subject), body=_schema_body(schema, schema_type),
                                  subject=subject, doing=f"looking up a schema under subject {subject!r}")
         except (SubjectNotFound, SchemaNotFound):
             return None
@@ -299,7 +300,7 @@ class RegistryClient:
     def register(self, subject: str, schema: str, schema_type: str = "AVRO") -> int:
         """POST /subjects/{subject}/versions: the schema id. A schema already registered
         under the subject returns its id and makes no new version (Confluent and Apicurio)."""
-        body = self._request("POST", _path("subjects", subject, "versions"), json=_schema_body(schema, schema_type),
+        body = self._request("POST", _path("subjects", subject, "versions"), body=_schema_body(schema, schema_type),
                              subject=subject, doing=f"registering a schema under subject {subject!r}")
         return int(body["id"])
 
@@ -326,7 +327,7 @@ class RegistryClient:
         if version is not None:
             segments += (version,)
         try:
-            body = self._request("POST", _path(*segments), json=_schema_body(schema, schema_type),
+            body = self._request("POST", _path(*segments), body=_schema_body(schema, schema_type),
                                  params={"verbose": "true"} if verbose else None, subject=subject,
                                  doing=f"testing a schema's compatibility with subject {subject!r}")
         except SubjectNotFound:
@@ -370,20 +371,22 @@ class RegistryClient:
 
     def set_subject_config(self, subject: str, level: str) -> str:
         """PUT /config/{subject}: the level now set (works before the subject's first version)."""
-        body = self._request("PUT", _path("config", subject), json={"compatibility": level}, subject=subject,
+        body = self._request("PUT", _path("config", subject), body={"compatibility": level}, subject=subject,
                              doing=f"setting the compatibility level of subject {subject!r} to {level}")
         return _level_of(body) or level
 
     # -- transport -----------------------------------------------------------------
 
     def _request(self, method: str, path: str, *, doing: str, subject: str | None = None,
-                 json: Any = None, params: Mapping[str, str] | None = None) -> Any:
+                 body: Any = None, params: Mapping[str, str] | None = None) -> Any:
         """Send with bounded retries on connection errors, timeouts and 5xx; decode JSON or
         raise the typed error for the registry's answer."""
+        content = json.dumps(body).encode() if body is not None else None
+        headers = {"Content-Type": CONTENT_TYPE} if body is not None else None
         last_failure = ""
         for attempt in range(1, self.max_attempts + 1):
             try:
-                response = self._http.request(method, path, json=json, params=params)
+                response = self._http.request(method, path, content=content, headers=headers, params=params)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as err:
                 raise InputError(f"schema_registry.url {self.url!r} is not a usable URL ({err}); "
                                  f"expected e.g. http://registry:8081") from err

@@ -359,3 +359,13 @@ def test_read_subjects_reads_only_the_named_subjects(client, unique_name):
     assert not any(u.endswith("/subjects") for u in touched)  # no listing of the whole registry
     assert read_history(client, transitive).keys() == {1, 2}
     assert read_history(client, missing) == {}
+
+
+def test_bodies_are_sent_as_schema_registry_json(stack, subject):
+    sent: list[tuple[str, str | None]] = []
+    with RegistryClient(stack.registry_url,
+                        event_hooks={"request": [lambda r: sent.append((r.method, r.headers.get("Content-Type")))]}
+                        ) as observed:
+        observed.register(subject, V1)
+        observed.get_version(subject)
+    assert sent == [("POST", "application/vnd.schemaregistry.v1+json"), ("GET", None)]

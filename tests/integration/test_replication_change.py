@@ -134,6 +134,21 @@ def throttle_configs(admin: AdminClient, topic_names: list[str]) -> dict[str, st
     return found
 
 
+def wait_for_throttles(admin: AdminClient, topic_names: list[str], expected: dict[str, str]) -> None:
+    """Config changes reach every broker's metadata cache a moment after the controller
+    accepts them, so a describe right after an alter can still show the old value."""
+    seen: list[dict[str, str]] = []
+
+    def matches() -> bool:
+        seen.append(throttle_configs(admin, topic_names))
+        return seen[-1] == expected
+
+    try:
+        wait_for(matches, f"throttle configs {expected}", timeout=15)
+    except AssertionError:
+        assert seen[-1] == expected  # shows the difference
+
+
 def set_config(admin: AdminClient, kind: ResourceType, name: str, key: str, value: str | None) -> None:
     operation = AlterConfigOpType.DELETE if value is None else AlterConfigOpType.SET
     resource = ConfigResource(kind, name, incremental_configs=[ConfigEntry(key, value, incremental_operation=operation)])
@@ -208,7 +223,7 @@ def test_throttle_is_removed_after_a_throttled_reassignment(stack, admin, props,
                                          progress=lambda p: None)
 
     assert [(o.ok, o.error) for o in outcomes] == [(True, None)]
-    assert throttle_configs(admin, [unique_name]) == {}
+    wait_for_throttles(admin, [unique_name], {})
 
 
 def test_unknown_broker_fails_its_action_only_and_leaves_no_throttle(stack, admin, props, topics, unique_name):
@@ -228,7 +243,7 @@ def test_unknown_broker_fails_its_action_only_and_leaves_no_throttle(stack, admi
     assert outcomes[1].error == (f"the target assignment of {bad} names broker(s) 99, which are not live "
                                  "brokers of this cluster (live: 1, 2, 3)")
     assert describe(admin, bad)[0][0] == (2, 3)
-    assert throttle_configs(admin, [good, bad]) == {}
+    wait_for_throttles(admin, [good, bad], {})
 
 
 def test_kafka_refuses_an_assignment_naming_an_unknown_broker(admin, props, topics, unique_name):
@@ -256,7 +271,7 @@ def test_timeout_names_what_is_still_moving_and_removes_the_throttle(stack, admi
         f"reassignment not finished after 3 s; still moving: {unique_name}-0: replicas [1, 2, 3], "
         "target [1, 2, 3]; not yet in the ISR: broker(s) 3; adding [3]. Kafka keeps moving"
     ), outcomes[0].error
-    assert throttle_configs(admin, [unique_name]) == {}
+    wait_for_throttles(admin, [unique_name], {})
     # Unthrottled now, the reassignment Kafka kept running completes by itself.
     with Reassigner.connect(props) as reassigner:
         reassigner.wait_until_in_sync({unique_name: dict(action.assignment)}, timeout=60)
@@ -270,6 +285,8 @@ def test_running_reassignment_is_listed_and_throttle_exit_restores_operator_valu
     # An operator's own throttle settings, which kgitops must put back as they were.
     set_config(admin, ResourceType.TOPIC, unique_name, LEADER_REPLICAS, "1:2")
     set_config(admin, ResourceType.BROKER, "1", FOLLOWER_RATE, "123456789")
+    operator_values = {f"broker 1 {FOLLOWER_RATE}": "123456789", f"topic {unique_name} {LEADER_REPLICAS}": "1:2"}
+    wait_for_throttles(admin, [unique_name], operator_values)
     moves = {unique_name: {0: (1, 2, 3)}}
     try:
         plan = throttle_plan(moves, {unique_name: {0: (1, 2)}}, rate=10_000)
@@ -281,11 +298,8 @@ def test_running_reassignment_is_listed_and_throttle_exit_restores_operator_valu
                     assert running[unique_name][0].adding == (3,)
                     assert running[unique_name][0].replicas == (1, 2, 3)
                     raise RuntimeError("interrupted")
-            assert throttle_configs(admin, [unique_name]) == {
-                f"broker 1 {FOLLOWER_RATE}": "123456789",
-                f"topic {unique_name} {LEADER_REPLICAS}": "1:2",
-            }
+            wait_for_throttles(admin, [unique_name], operator_values)
             reassigner.wait_until_in_sync(moves, timeout=60)
     finally:
         set_config(admin, ResourceType.BROKER, "1", FOLLOWER_RATE, None)
-    assert throttle_configs(admin, [unique_name]) == {f"topic {unique_name} {LEADER_REPLICAS}": "1:2"}
+    wait_for_throttles(admin, [unique_name], {f"topic {unique_name} {LEADER_REPLICAS}": "1:2"})
