@@ -64,15 +64,23 @@ def replication_factor_problems(policy: Policy, topic: TopicSpec) -> list[Proble
 
 
 def min_insync_problems(policy: Policy, topic: TopicSpec) -> list[Problem]:
+    if topic.replication_factor <= 1:
+        return []  # refused for its replication factor already; one message is clearer
     required = int(policy.for_topic(topic.name, "min_insync_replicas"))  # type: ignore[call-overload]
     declared = topic.config.get(MIN_INSYNC)
     if declared is None:
+        if required < topic.replication_factor:
+            advice = f"declare {required} on the topic or in defaults.config"
+        else:
+            advice = (
+                f"no value is both >= {required} and below replication_factor {topic.replication_factor}; "
+                "raise the replication factor or add a min_insync_replicas policy exception"
+            )
         return [
             _warning(
                 topic.location,
                 f"topic '{topic.name}' does not declare min.insync.replicas and relies on the broker default "
-                f"(1 unless the brokers set it); declare {required} on the topic or in defaults.config "
-                f"({_rule_source(policy, topic.name, 'min_insync_replicas')})",
+                f"(1 unless the brokers set it); {advice} ({_rule_source(policy, topic.name, 'min_insync_replicas')})",
             )
         ]
     value = int(declared)

@@ -112,12 +112,11 @@ def _prepare(reassigner: Reassigner, actions: Sequence[ChangeReplicationFactor])
     brokers = reassigner.live_broker_ids()
     prepared = _Prepared()
     for action in actions:
-        partitions = live.get(action.topic)
-        problem = _unstartable(action, partitions, brokers)
+        problem = _unstartable(action, live.get(action.topic), brokers)
         if problem is not None:
             prepared.problems[action.topic] = problem
             continue
-        assert partitions is not None
+        partitions = live[action.topic]
         changed = {p: tuple(t) for p, t in sorted(action.assignment.items()) if partitions[p].replicas != tuple(t)}
         if changed:
             prepared.moves[action.topic] = changed

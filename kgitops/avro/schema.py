@@ -1,9 +1,11 @@
 """Avro schema texts parsed into a small typed tree, and their normalised form.
 
-fastavro does the first parse (JSON structure, name resolution, default values); the tree
-built from its output adds the checks Avro Java's parser makes and fastavro does not
-(names, duplicate fields, nested or duplicate union branches, field order, fixed size,
-records without fields), so a schema the registry would refuse is refused here first.
+fastavro resolves names (namespaces, references, redefinitions, unknown types). Around it
+come the checks Avro Java's parser makes and fastavro does not, or not with a useful
+message: the JSON shape first (records without fields, a non-string "type", fixed sizes),
+then, while the tree is built from fastavro's output, names, duplicate fields and symbols,
+nested or duplicate union branches, field order and field defaults. So a schema the
+registry would refuse is refused here first, with a reason a person can act on.
 
 Named types are defined where they first appear and referenced by full name afterwards,
 exactly as in the text, so recursive schemas are finite trees.
@@ -226,8 +228,7 @@ def _check_shape(schema: Any) -> None:
     elif kind in ("array", "map"):
         child = "items" if kind == "array" else "values"
         if child not in schema:
-            raise _InvalidSchema(f'an {kind} needs "{child}": {_brief(schema)}' if kind == "array"
-                                 else f'a map needs "values": {_brief(schema)}')
+            raise _InvalidSchema(f'{"an array" if kind == "array" else "a map"} needs "{child}": {_brief(schema)}')
         _check_shape(schema[child])
 
 

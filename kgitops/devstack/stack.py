@@ -258,6 +258,10 @@ def _start_registry(layout: StackLayout) -> None:
         f"-Dkgitops.dev={layout.marker}",
         f"-Dquarkus.http.port={layout.registry_port}",
         "-Dquarkus.http.host=127.0.0.1",
+        # Quarkus' management interface (health, metrics) defaults to *:9000: keep it on
+        # loopback, next to the registry port, so two stacks (or anything on 9000) never clash.
+        f"-Dquarkus.management.port={layout.registry_port + 1}",
+        "-Dquarkus.management.host=127.0.0.1",
         "-Dapicurio.storage.kind=sql",
         "-Dapicurio.storage.sql.kind=h2",
         # Behave like Confluent Schema Registry's default instead of enforcing nothing.

@@ -237,8 +237,9 @@ class FlakyProxy:
                 if proxy.seen <= proxy.failures:
                     status, payload = 503, b'{"error_code": 50003, "message": "Error while forwarding the request"}'
                 else:
+                    forwarded = {k: v for k, v in self.headers.items() if k.lower() in ("content-type", "accept")}
                     upstream = httpx.request(self.command, proxy.upstream + self.path, content=body or None,
-                                             headers={"Content-Type": self.headers.get("Content-Type", "")})
+                                             headers=forwarded)
                     status, payload = upstream.status_code, upstream.content
                 self.send_response(status)
                 self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")

@@ -23,6 +23,7 @@ from kgitops.live.reassign import Reassigner, list_in_progress
 from kgitops.live.throttle import (
     BROKER_THROTTLE_KEYS,
     FOLLOWER_RATE,
+    FOLLOWER_REPLICAS,
     LEADER_REPLICAS,
     TOPIC_THROTTLE_KEYS,
     ReplicationThrottle,
@@ -62,13 +63,18 @@ def topics(admin) -> Iterator[list[str]]:
 def create_topic(admin: AdminClient, topics: list[str], name: str, assignment: list[list[int]]) -> None:
     admin.create_topics([NewTopic(name, len(assignment), replica_assignment=assignment)])[name].result(timeout=30)
     topics.append(name)
-    wait_for(lambda: all(len(isr) == len(replicas) for replicas, isr, _ in describe(admin, name).values()),
-             f"{name} to have a full ISR")
+    def every_partition_has_a_full_isr() -> bool:
+        live = describe(admin, name)
+        return len(live) == len(assignment) and all(len(isr) == len(replicas) for replicas, isr, _ in live.values())
+
+    wait_for(every_partition_has_a_full_isr, f"{name} to have a full ISR")
 
 
 def describe(admin: AdminClient, topic: str) -> dict[int, tuple[tuple[int, ...], tuple[int, ...], int]]:
     """partition -> (replicas, isr, leader), as a client outside kgitops sees them."""
     meta = admin.list_topics(topic, timeout=10).topics[topic]
+    if meta.error is not None:  # not yet known to the broker that answered
+        return {}
     return {p.id: (tuple(p.replicas), tuple(p.isrs), p.leader) for p in meta.partitions.values()}
 
 
@@ -263,14 +269,23 @@ def test_timeout_names_what_is_still_moving_and_removes_the_throttle(stack, admi
     action = rf_change(admin, unique_name, 3)
     assert action.assignment == {0: (1, 2, 3)}
 
+    during: list[dict[str, str]] = []
+
+    def look_at_throttle(progress) -> None:
+        if progress.elapsed > 1.5 and not during:  # well after the configs reached every broker
+            during.append(throttle_configs(admin, [unique_name]))
+
     outcomes = apply_replication_changes(props, [action], throttle_bytes_per_sec=10_000, timeout=3,
-                                         progress=lambda p: None)
+                                         progress=look_at_throttle)
 
     assert not outcomes[0].ok
     assert outcomes[0].error.startswith(
         f"reassignment not finished after 3 s; still moving: {unique_name}-0: replicas [1, 2, 3], "
         "target [1, 2, 3]; not yet in the ISR: broker(s) 3; adding [3]. Kafka keeps moving"
     ), outcomes[0].error
+    rates = {f"broker {b} {key}": "10000" for b in BROKER_IDS for key in BROKER_THROTTLE_KEYS}
+    assert during == [{**rates, f"topic {unique_name} {LEADER_REPLICAS}": "0:1,0:2",
+                       f"topic {unique_name} {FOLLOWER_REPLICAS}": "0:3"}]
     wait_for_throttles(admin, [unique_name], {})
     # Unthrottled now, the reassignment Kafka kept running completes by itself.
     with Reassigner.connect(props) as reassigner:
@@ -303,3 +318,13 @@ def test_running_reassignment_is_listed_and_throttle_exit_restores_operator_valu
     finally:
         set_config(admin, ResourceType.BROKER, "1", FOLLOWER_RATE, None)
     wait_for_throttles(admin, [unique_name], {f"topic {unique_name} {LEADER_REPLICAS}": "1:2"})
+
+
+def test_unreachable_cluster_fails_every_action_with_one_clear_error():
+    props = {"bootstrap.servers": "127.0.0.1:1", "socket.timeout.ms": 2000}
+    actions = [ChangeReplicationFactor(topic=t, before=2, after=3, current={0: (1, 2)}, assignment={0: (1, 2, 3)})
+               for t in ("orders", "payments")]
+    outcomes = apply_replication_changes(props, actions, timeout=5, progress=lambda p: None)
+    assert [o.ok for o in outcomes] == [False, False]
+    assert outcomes[0].error == outcomes[1].error
+    assert outcomes[0].error.startswith("cannot reach the Kafka cluster at 127.0.0.1:1 with kafka-python")
