@@ -12,7 +12,7 @@ import sys
 import traceback
 
 from kgitops import __version__
-from kgitops.errors import EXIT_ERROR, KgitopsError
+from kgitops.errors import EXIT_ERROR, EXIT_OK, KgitopsError
 
 FORMATS = ("text", "json")
 
@@ -126,6 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        # Output piped into `head` and the like: the reader left, which is not an error.
+        _silence_stdout()
+        return EXIT_OK
     except Exception as err:  # a bug: still one clear paragraph, the traceback only on request
         if args.debug:
             traceback.print_exc()
@@ -135,6 +139,17 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -210,6 +210,10 @@ class LiveCluster:
     controller_id: int | None
     brokers: tuple[Broker, ...]
     topics: Mapping[str, LiveTopic]  # non-internal topics only
+    # Partition reassignments still running, per topic: partition -> (adding, removing).
+    # Read only for managed topics with under-replicated partitions (the only ones that can
+    # be moving), so a healthy cluster costs no extra request.
+    reassignments: Mapping[str, Mapping[int, tuple[tuple[int, ...], tuple[int, ...]]]] = field(default_factory=dict)
 
     def replicas_per_broker(self) -> dict[int, int]:
         counts = {b.id: 0 for b in self.brokers}

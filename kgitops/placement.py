@@ -32,7 +32,7 @@ class _Choice:
     chosen: list[int]
 
 
-def assignment_for_replication_factor(
+def reassign_for_replication_factor(
     current: Mapping[int, Sequence[int]],
     brokers: Sequence[Broker],
     target_rf: int,

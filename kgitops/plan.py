@@ -22,8 +22,8 @@ ORDER = (
     "alter_topic_config",
     "add_partitions",
     "change_replication_factor",
+    "set_compatibility",  # a subject's level is set before a version is checked against it
     "register_schema",
-    "set_compatibility",
     "delete_subject",
     "delete_topic",
 )

@@ -43,6 +43,22 @@ def load(cluster_file: str) -> tuple[ClusterSpec, list[Problem], list[Problem]]:
     return loaded.cluster, violations, warnings
 
 
+def with_reassignments(live: LiveCluster, cluster: ClusterSpec, client_config: dict) -> LiveCluster:
+    """Add the reassignments in flight on managed topics. Only a topic with a partition
+    whose ISR is smaller than its replica set can be moving, so only then is the cluster
+    asked (kafka-python: confluent-kafka has no API for it)."""
+    suspects = sorted(name for name, topic in live.topics.items() if cluster.manages(name)
+                      and any(len(p.isr) < len(p.replicas) for p in topic.partitions))
+    if not suspects:
+        return live
+    from kgitops.live.reassign import list_in_progress
+
+    moving = list_in_progress(client_config, suspects)
+    reassignments = {topic: {p: (tuple(r.adding), tuple(r.removing)) for p, r in parts.items()}
+                     for topic, parts in moving.items() if parts}
+    return dataclasses.replace(live, reassignments=reassignments)
+
+
 def compute(cluster_file: str) -> PlanRun:
     timings: dict[str, float] = {}
     started = time.perf_counter()
@@ -53,15 +69,16 @@ def compute(cluster_file: str) -> PlanRun:
     reader = KafkaReader(client_config)
     started = time.perf_counter()
     live = reader.read(describe=cluster.manages, expected_cluster_id=cluster.cluster_id)
+    live = with_reassignments(live, cluster, client_config)
     timings["read_kafka"] = time.perf_counter() - started
 
     registry, registry_client = None, None
-    if cluster.subjects and cluster.schema_registry is not None:
-        from kgitops.live.registry import RegistryClient, read_subjects
+    if cluster.schema_registry is not None and (cluster.subjects or cluster.owned_prefixes):
+        from kgitops.live.registry import RegistryClient, read_registry
 
         started = time.perf_counter()
         registry_client = RegistryClient.from_connection(cluster.schema_registry, cluster.source_file)
-        registry = read_subjects(registry_client, [s.subject for s in cluster.subjects])
+        registry = read_registry(registry_client, cluster)
         timings["read_registry"] = time.perf_counter() - started
     elif cluster.subjects:
         violations.append(Problem("subjects are declared but the cluster file has no schema_registry section",

@@ -1,4 +1,5 @@
-"""`kgitops validate -c CLUSTER.yaml`: format, policy and Avro checks, offline.
+"""`kgitops validate -c CLUSTER.yaml`: format, policy and Avro checks; schema compatibility
+against the registry when it is reachable (`--offline` skips that).
 
 Exit codes: 0 valid (warnings allowed), 1 input errors, 3 policy violations only.
 
@@ -60,11 +61,25 @@ def validate(path: str, args: argparse.Namespace | None = None) -> ValidationRep
 
 
 def check_registry_compatibility(loaded: Loaded, args: argparse.Namespace) -> list[Problem]:
-    """Hook for the registry compatibility check (design.md section 7): compare each
-    declared subject's schema with the versions the registry holds, at the subject's
-    level, and return kind="policy" problems for incompatible ones. validate is offline
-    for now, so there is nothing to check; `--offline` skips this hook."""
-    return []
+    """The local compatibility checker against the versions the registry holds now, at
+    each subject's level (design.md section 7). When the registry cannot be reached (or its
+    credentials are not in the environment), a warning says the check was skipped: validate
+    stays usable offline. `--offline` skips it without trying."""
+    cluster = loaded.cluster
+    if not cluster.subjects or cluster.schema_registry is None:
+        return []
+    from kgitops.diff.subjects import check_against_registry
+    from kgitops.errors import ConnectionFailed
+    from kgitops.live.registry import RegistryClient
+
+    try:
+        with RegistryClient.from_connection(cluster.schema_registry, cluster.source_file,
+                                            max_attempts=2, timeout=5) as client:
+            return check_against_registry(cluster, client)
+    except (ConnectionFailed, InputError) as err:
+        reason = err.message.splitlines()[0]
+        return [Problem(f"registry compatibility check skipped: {reason}", file=cluster.source_file,
+                        severity="warning")]
 
 
 def _report(path: str, loaded: Loaded | None, findings: list[Problem]) -> ValidationReport:

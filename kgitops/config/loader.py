@@ -30,7 +30,7 @@ from kgitops.config.topic_configs import TOPIC_CONFIGS, parse_config_value
 from kgitops.config.topic_names import collision_key, topic_name_problem
 from kgitops.config.yaml_nodes import PathPart, YamlDocument, read_yaml_file
 from kgitops.errors import InputError, Problem
-from kgitops.model import ClusterSpec, Location, Policy, PolicyException, SubjectSpec, TopicSpec
+from kgitops.model import ClusterSpec, KafkaConnection, Location, Policy, PolicyException, SubjectSpec, TopicSpec
 
 POLICY_INT_RULES = (
     "min_replication_factor",
@@ -164,7 +164,7 @@ class _ClusterLoader:
         self.display = display_path(path)
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
-        self.files: list[str] = []
+        self.files: dict[str, None] = {}  # every file read, in reading order
         self.schema_reader = SchemaFileReader()
         self.reported_schema_files: set[str] = set()
         self.declared_topics: dict[str, Location] = {}
@@ -196,9 +196,22 @@ class _ClusterLoader:
         self.warnings += warnings
 
         kafka = kafka_connection(data)
+        if kafka is None and not self.errors:  # the schema check should have said why
+            self._error(document.key_location(("kafka",)), "kafka.bootstrap_servers is missing or not a string")
         if self.errors or kafka is None:
             raise self._failure()
-        cluster = ClusterSpec(
+        return Loaded(self._cluster(data, kafka, policy, topics, subjects), tuple(self._sorted(self.warnings)))
+
+    def _cluster(
+        self,
+        data: Mapping[str, object],
+        kafka: KafkaConnection,
+        policy: Policy,
+        topics: list[TopicSpec],
+        subjects: list[SubjectSpec],
+    ) -> ClusterSpec:
+        cluster_id = data.get("cluster_id")
+        return ClusterSpec(
             name=str(data["name"]),
             source_file=self.display,
             kafka=kafka,
@@ -207,15 +220,12 @@ class _ClusterLoader:
             topics=tuple(topics),
             subjects=tuple(subjects),
             owned_prefixes=tuple(p for p in _items(data.get("owned_prefixes")) if isinstance(p, str)),
-            cluster_id=data.get("cluster_id") if isinstance(data.get("cluster_id"), str) else None,
+            cluster_id=cluster_id if isinstance(cluster_id, str) else None,
             files=tuple(self.files),
         )
-        return Loaded(cluster, tuple(self._sorted(self.warnings)))
 
     def _failure(self) -> InputError:
         problems = self._sorted(self.errors) + self._sorted(self.warnings)
-        if not self.errors:  # cannot happen in practice; never raise an empty error
-            problems.insert(0, Problem("the cluster file could not be loaded", file=self.display))
         return InputError("\n".join(str(p) for p in problems), problems)
 
     def _sorted(self, problems: list[Problem]) -> list[Problem]:
@@ -230,8 +240,7 @@ class _ClusterLoader:
     def _read_document(
         self, path: str, display: str, schema: str, included_from: Location | None = None
     ) -> YamlDocument | None:
-        if display not in self.files:
-            self.files.append(display)
+        self.files[display] = None
         document, problems = read_yaml_file(path, display)
         self.errors += problems
         if document is None:
@@ -484,8 +493,7 @@ class _ClusterLoader:
         if schema.missing:
             self._error(file_location, f"schema file '{file_value}' not found (looked for {schema.display})")
             return []
-        if schema.display not in self.files:
-            self.files.append(schema.display)
+        self.files[schema.display] = None
         if schema.problem is not None:
             if schema_path not in self.reported_schema_files:
                 self.reported_schema_files.add(schema_path)

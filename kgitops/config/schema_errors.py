@@ -32,29 +32,30 @@ def load_schema(name: str) -> dict:
 
 @lru_cache(maxsize=None)
 def validator_for(name: str) -> Draft202012Validator:
-    """A validator for one shipped schema. The files keep their `$ref`s (editors and other
-    tools read them); the validator gets a copy with every `$ref` inlined, which validates
-    10,000 topics about twice as fast. The schemas are not recursive, so inlining ends."""
-    schemas = {schema["$id"]: schema for schema in (load_schema(CLUSTER_SCHEMA), load_schema(TOPICS_SCHEMA))}
-    schema = next(s for uri, s in schemas.items() if uri.endswith(name))
-    inlined = _inline_refs(schema, schema["$id"], schemas)
+    """A validator for one shipped schema. The files keep their `$ref`s, relative to the
+    schema directory so editors resolve them too; the validator gets a copy with every
+    `$ref` inlined, which validates 10,000 topics about twice as fast. The schemas are
+    not recursive, so inlining ends."""
+    schemas = {schema_name: load_schema(schema_name) for schema_name in (CLUSTER_SCHEMA, TOPICS_SCHEMA)}
+    inlined = _inline_refs(schemas[name], name, schemas)
     Draft202012Validator.check_schema(inlined)
     return Draft202012Validator(inlined)
 
 
 def _inline_refs(node: object, base: str, schemas: dict[str, dict]) -> object:
+    """`node` with each `{"$ref": "[file]#/pointer"}` replaced by what it points to."""
     if isinstance(node, list):
         return [_inline_refs(item, base, schemas) for item in node]
     if not isinstance(node, dict):
         return node
     if "$ref" in node:
-        uri, _, pointer = node["$ref"].partition("#")
-        uri = uri or base
-        target: object = schemas[uri]
+        file, _, pointer = node["$ref"].partition("#")
+        file = file or base
+        target: object = schemas[file]
         for part in filter(None, pointer.split("/")):
             target = target[part]  # type: ignore[index]
         siblings = {key: value for key, value in node.items() if key != "$ref"}
-        return {**_inline_refs(target, uri, schemas), **_inline_refs(siblings, base, schemas)}  # type: ignore[dict-item]
+        return {**_inline_refs(target, file, schemas), **_inline_refs(siblings, base, schemas)}  # type: ignore[dict-item]
     return {key: _inline_refs(value, base, schemas) for key, value in node.items() if key != "$defs"}
 
 
@@ -89,10 +90,7 @@ def _unknown_keys(error: ValidationError, path: list[PathPart], document: YamlDo
         if key in known:
             continue
         location = document.key_location([*path, key])
-        message = f"unknown key '{key}' in {owner}{_did_you_mean(key, known)}"
-        if not known:
-            message = f"unknown key '{key}' in {owner}"
-        yield _problem(location, message)
+        yield _problem(location, f"unknown key '{key}' in {owner}{_did_you_mean(key, known)}")
 
 
 def _missing_keys(error: ValidationError, path: list[PathPart], document: YamlDocument) -> Iterable[Problem]:
@@ -207,7 +205,10 @@ def describe_expected(schema: dict) -> str:
     words = [_TYPE_WORDS.get(t, t) for t in types if t != "null"]
     if not words:
         return "a value"
-    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    if len(words) == 1:
+        return words[0]
+    words = ["a boolean" if word == _TYPE_WORDS["boolean"] else word for word in words]
+    return ", ".join(words[:-1]) + " or " + words[-1]
 
 
 def describe_value(value: object, *, secret: bool = False) -> str:

@@ -7,10 +7,15 @@ MAX_TOPIC_NAME_LENGTH = 249
 _LEGAL = re.compile(r"[a-zA-Z0-9._-]+")
 _ILLEGAL_CHAR = re.compile(r"[^a-zA-Z0-9._-]")
 
-# Names Kafka or the Schema Registry use for themselves. The live reader ignores internal
-# topics, so declaring one could never converge.
+# Names Kafka, the Schema Registry, Confluent tooling and kgitops (its lock and audit
+# topics) use for themselves: the live reader ignores them (is_internal), so a declared
+# one could never converge and is refused.
 RESERVED_PREFIX = "__"
-RESERVED_NAMES = frozenset({"_schemas"})
+RESERVED_NAMES = frozenset({"_schemas", "_confluent-metrics", "_confluent-command", "_confluent-telemetry-metrics"})
+
+
+def is_internal(name: str) -> bool:
+    return name.startswith(RESERVED_PREFIX) or name in RESERVED_NAMES
 
 
 def topic_name_problem(name: str) -> str | None:
@@ -25,7 +30,7 @@ def topic_name_problem(name: str) -> str | None:
         return (
             f"topic name '{name}' contains {shown}; Kafka allows only ASCII letters, digits, '.', '_' and '-'"
         )
-    if name.startswith(RESERVED_PREFIX) or name in RESERVED_NAMES:
+    if is_internal(name):
         return f"topic name '{name}' is reserved for Kafka's (or the Schema Registry's) internal topics"
     return None
 

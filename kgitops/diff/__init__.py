@@ -6,6 +6,7 @@ configs; diff.subjects for Schema Registry subjects.
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from kgitops.diff.topics import diff_topics
@@ -19,7 +20,7 @@ def build_plan(cluster: ClusterSpec, live: LiveCluster, registry: LiveRegistry |
     topics = diff_topics(cluster, live)
     actions: list[Action] = list(topics.actions)
     refusals = list(topics.refusals) + list(extra_refusals or [])
-    if registry is not None and cluster.subjects:
+    if registry is not None:
         from kgitops.diff.subjects import diff_subjects
 
         subject_actions, subject_problems = diff_subjects(cluster, registry)
@@ -31,7 +32,7 @@ def build_plan(cluster: ClusterSpec, live: LiveCluster, registry: LiveRegistry |
         actions=sort_actions(actions),
         unmanaged_topics=tuple(topics.unmanaged),
         refusals=tuple(refusals),
-        warnings=tuple(warnings or ()),
+        warnings=tuple(warnings or ()) + tuple(topics.warnings),
         live_fingerprint=live_fingerprint(cluster, live, registry),
         desired_fingerprint=desired_fingerprint(cluster),
     )
@@ -59,11 +60,15 @@ def live_fingerprint(cluster: ClusterSpec, live: LiveCluster, registry: LiveRegi
 
 
 def desired_fingerprint(cluster: ClusterSpec) -> str:
-    """A digest of every file the desired state was read from (paths and contents)."""
+    """A digest of every file the desired state was read from: contents, keyed by the path
+    relative to the cluster file, so the same checkout gives the same digest from any
+    working directory (CI jobs plan and apply from different places)."""
+    base = Path(cluster.source_file).resolve().parent
     contents = {}
     for path in sorted(set(cluster.files) | {cluster.source_file}):
+        resolved = Path(path).resolve()
         try:
-            contents[path] = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+            contents[os.path.relpath(resolved, base)] = hashlib.sha256(resolved.read_bytes()).hexdigest()
         except OSError:
-            contents[path] = None
+            contents[os.path.relpath(resolved, base)] = None
     return fingerprint(contents)

@@ -32,6 +32,7 @@ SOURCE_NAMES = {
 class TopicDiff:
     actions: list[Action] = field(default_factory=list)
     refusals: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     unmanaged: list[str] = field(default_factory=list)
 
 
@@ -80,6 +81,14 @@ def compare_partitions(spec: TopicSpec, current: LiveTopic, result: TopicDiff) -
 
 
 def compare_replication(spec: TopicSpec, current: LiveTopic, live: LiveCluster, result: TopicDiff) -> None:
+    moving = live.reassignments.get(spec.name)
+    if moving:
+        # Kafka finishes a reassignment by itself; starting another would duplicate it.
+        parts = ", ".join(f"{p} (adding {list(a)}, removing {list(r)})" for p, (a, r) in sorted(moving.items()))
+        result.warnings.append(Problem(
+            f"topic {spec.name}: a partition reassignment is still in progress on partitions {parts}; "
+            f"replication changes for this topic wait until it completes", severity="warning", **_where(spec)))
+        return
     before, after = current.replication_factor, spec.replication_factor
     if before == after:
         return

@@ -16,21 +16,15 @@ from typing import Callable
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, ResourceType
 
+from kgitops.config.topic_names import is_internal
 from kgitops.errors import ConnectionFailed, KgitopsError
 from kgitops.live.connect import DEFAULT_TIMEOUT_S
 from kgitops.model import Broker, LiveCluster, LiveConfigEntry, LivePartition, LiveTopic
 
-# Kafka's own topics and registries' storage topics are never managed.
-INTERNAL_TOPIC_PREFIXES = ("__",)
-INTERNAL_TOPICS = frozenset({"_schemas", "_confluent-metrics", "_confluent-command", "_confluent-telemetry-metrics"})
 
 # DescribeConfigs batch size: the broker answers a batch in one response, and several
 # batches in flight overlap; one huge batch was measured slower (see benchmarks/plan_bench.py).
 DESCRIBE_CONFIGS_BATCH = 100
-
-
-def is_internal(topic: str) -> bool:
-    return topic.startswith(INTERNAL_TOPIC_PREFIXES) or topic in INTERNAL_TOPICS
 
 
 class WrongCluster(KgitopsError):

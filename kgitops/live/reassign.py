@@ -241,8 +241,9 @@ class Reassigner:
         progress_callback: ProgressCallback | None = None,
         poll_interval: float = 0.5,
     ) -> ReassignmentProgress:
-        """Poll until every partition has exactly its target replicas, all of them in the
-        ISR, and no reassignment is running for it; report progress after every poll.
+        """Poll until every partition has its target replicas (compared as sets: Kafka
+        writes the target order when it finishes), all of them in the ISR, and no
+        reassignment is running for it; report progress after every poll.
 
         Raises ReassignmentTimeout listing each partition still moving and the replicas it
         waits for. A failed poll (a broker restarting, a controller change) is retried

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from kgitops.plan import (Action, AddPartitions, AlterTopicConfig, ChangeReplicationFactor, CreateTopic,
                           DeleteSubject, DeleteTopic, Plan, RegisterSchema, SetCompatibility)
+from kgitops.config.loader import display_path
 from kgitops.render.values import human
 
 COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m", "!": "\033[35m", "bold": "\033[1m", "reset": "\033[0m"}
@@ -61,7 +62,7 @@ def action_details(action: Action) -> list[str]:
         return [f"replication_factor: {action.before} -> {action.after}", *shown]
     if isinstance(action, RegisterSchema):
         after = f"new version after v{action.previous_version}" if action.previous_version else "first version"
-        return [f"schema: {after} from {action.schema_file}"]
+        return [f"schema: {after} from {display_path(action.schema_file)}"]
     if isinstance(action, SetCompatibility):
         return [f"compatibility: {action.before or '(unset)'} -> {action.after}"]
     if isinstance(action, DeleteSubject):

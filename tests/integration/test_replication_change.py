@@ -30,7 +30,7 @@ from kgitops.live.throttle import (
     throttle_plan,
 )
 from kgitops.model import Broker
-from kgitops.placement import assignment_for_replication_factor
+from kgitops.placement import reassign_for_replication_factor
 from kgitops.plan import ChangeReplicationFactor
 
 BROKER_IDS = (1, 2, 3)
@@ -117,7 +117,7 @@ def rf_change(admin: AdminClient, topic: str, target_rf: int) -> ChangeReplicati
     """The action a plan would hold: target computed by placement from the live state."""
     current = {p: replicas for p, (replicas, _, _) in describe(admin, topic).items()}
     brokers = [Broker(b.id, b.host, b.port) for b in admin.list_topics(timeout=10).brokers.values()]
-    assignment = assignment_for_replication_factor(current, brokers, target_rf)
+    assignment = reassign_for_replication_factor(current, brokers, target_rf)
     return ChangeReplicationFactor(topic=topic, before=len(current[0]), after=target_rf,
                                    current=current, assignment=assignment)
 

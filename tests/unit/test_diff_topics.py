@@ -148,3 +148,12 @@ def test_unmanaged_topic_changes_do_not_make_the_plan_stale():
     one = build_plan(desired, live(live_topic("orders")))
     two = build_plan(desired, live(live_topic("orders"), live_topic("someone-elses")))
     assert one.live_fingerprint == two.live_fingerprint
+
+
+def test_reassignment_in_progress_is_reported_never_started_again():
+    moving = live(live_topic("orders", rf=2))
+    moving = LiveCluster(moving.cluster_id, 1, BROKERS, moving.topics, reassignments={"orders": {0: ((3,), ())}})
+    result = diff_topics(cluster(spec(rf=3)), moving)
+    assert result.actions == []
+    (warning,) = result.warnings
+    assert "reassignment is still in progress" in warning.message and "adding [3]" in warning.message

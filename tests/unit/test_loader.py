@@ -143,7 +143,7 @@ def test_set_variables_give_no_warning_and_their_values_are_never_stored(repo: P
 
 
 def test_missing_variable_is_only_a_warning_for_validate(repo: Path, capsys) -> None:
-    assert main(["validate", "-c", "cluster.yaml"]) == 0
+    assert main(["validate", "-c", "cluster.yaml", "--offline"]) == 0
     out = capsys.readouterr().out
     assert "warning: environment variable KGITOPS_TEST_PASSWORD is not set" in out
     assert out.splitlines()[-1].startswith("cluster.yaml: valid: cluster 'test', 2 topics, 3 subjects, 0 errors, 3")
@@ -189,7 +189,7 @@ def test_files_lists_everything_read(repo: Path) -> None:
 
 
 def test_json_output_is_versioned(repo: Path, capsys) -> None:
-    assert main(["validate", "-c", "cluster.yaml", "--format", "json"]) == 0
+    assert main(["validate", "-c", "cluster.yaml", "--format", "json", "--offline"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["version"] == 1
     assert report["valid"] is True
@@ -249,3 +249,25 @@ def test_prod_example_is_valid_with_env_warnings_only(monkeypatch, capsys) -> No
         monkeypatch.setenv(name, "x")
     assert load_cluster("clusters/prod.yaml").warnings == ()
     capsys.readouterr()
+
+
+def test_shipped_json_schemas_work_as_files_for_other_tools(monkeypatch) -> None:
+    """Editors and CI linters read the schema files directly, `$ref`s and all."""
+    import yaml
+    from jsonschema import Draft202012Validator
+    from referencing import Registry, Resource
+
+    from kgitops.config.schema_errors import load_schema
+
+    cluster_schema, topics_schema = load_schema("cluster.schema.json"), load_schema("topics.schema.json")
+    Draft202012Validator.check_schema(cluster_schema)
+    Draft202012Validator.check_schema(topics_schema)
+    registry = Registry().with_resource("topics.schema.json", Resource.from_contents(topics_schema))
+    for cluster_file in sorted((REPO / "clusters").glob("*.yaml")):
+        data = yaml.safe_load(cluster_file.read_text())
+        assert list(Draft202012Validator(cluster_schema, registry=registry).iter_errors(data)) == []
+    for topic_file in sorted((REPO / "clusters" / "topics").rglob("*.yaml")):
+        data = yaml.safe_load(topic_file.read_text())
+        assert list(Draft202012Validator(topics_schema).iter_errors(data)) == []
+    bad = {"name": "x", "kafka": {"bootstrap_servers": "k:9092"}, "defaults": {"config": []}}
+    assert list(Draft202012Validator(cluster_schema, registry=registry).iter_errors(bad))

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kgitops.model import Broker
-from kgitops.placement import assignment_for_replication_factor
+from kgitops.placement import reassign_for_replication_factor
 
 
 def brokers(*ids: int, racks: dict[int, str] | None = None) -> list[Broker]:
@@ -131,7 +131,7 @@ CASES = [
 
 @pytest.mark.parametrize(("arguments", "expected"), CASES)
 def test_assignment(arguments, expected):
-    assert assignment_for_replication_factor(**arguments) == expected
+    assert reassign_for_replication_factor(**arguments) == expected
 
 
 @pytest.mark.parametrize(
@@ -141,7 +141,7 @@ def test_assignment(arguments, expected):
 def test_many_partitions_spread_evenly(partitions, broker_count, target_rf):
     ids = list(range(1, broker_count + 1))
     current = {p: (ids[p % broker_count],) for p in range(partitions)}
-    result = assignment_for_replication_factor(current, brokers(*ids), target_rf)
+    result = reassign_for_replication_factor(current, brokers(*ids), target_rf)
     per_broker = Counter(b for replicas in result.values() for b in replicas)
     assert max(per_broker.values()) - min(per_broker.values()) <= 1, per_broker
 
@@ -149,7 +149,7 @@ def test_many_partitions_spread_evenly(partitions, broker_count, target_rf):
 def test_added_replicas_balance_an_unevenly_loaded_cluster():
     # Broker 3 is far behind: it takes new replicas until it catches up, then the rest spread.
     current = {p: (1, 2) for p in range(6)}
-    result = assignment_for_replication_factor(current, brokers(1, 2, 3, 4), 3, load={1: 20, 2: 20, 3: 0, 4: 4})
+    result = reassign_for_replication_factor(current, brokers(1, 2, 3, 4), 3, load={1: 20, 2: 20, 3: 0, 4: 4})
     added = Counter(replicas[2] for replicas in result.values())
     assert added == {3: 5, 4: 1}
 
@@ -169,7 +169,7 @@ def test_added_replicas_balance_an_unevenly_loaded_cluster():
 )
 def test_invalid_input_is_a_clear_value_error(arguments, message):
     with pytest.raises(ValueError) as raised:
-        assignment_for_replication_factor(**arguments)
+        reassign_for_replication_factor(**arguments)
     assert message in str(raised.value)
 
 
@@ -194,7 +194,7 @@ def placement_inputs(draw):
 @given(placement_inputs())
 def test_any_valid_input_gives_a_valid_assignment(inputs):
     current, live, target_rf, load = inputs
-    result = assignment_for_replication_factor(current, live, target_rf, load=load)
+    result = reassign_for_replication_factor(current, live, target_rf, load=load)
     live_ids = {b.id for b in live}
     assert result.keys() == current.keys()
     for partition, replicas in result.items():
@@ -213,5 +213,5 @@ def test_any_valid_input_gives_a_valid_assignment(inputs):
 @given(placement_inputs())
 def test_placement_is_deterministic(inputs):
     current, live, target_rf, load = inputs
-    first = assignment_for_replication_factor(current, live, target_rf, load=load)
-    assert assignment_for_replication_factor(current, list(reversed(live)), target_rf, load=load) == first
+    first = reassign_for_replication_factor(current, live, target_rf, load=load)
+    assert reassign_for_replication_factor(current, list(reversed(live)), target_rf, load=load) == first
