@@ -9,6 +9,7 @@ PyYAML's dumper.
 """
 from __future__ import annotations
 
+import textwrap
 from functools import lru_cache
 from typing import Mapping, Sequence
 
@@ -48,8 +49,10 @@ def flow(value: Sequence[object] | Mapping[str, object]) -> str:
     return text.rstrip("\n")
 
 
-def comment_block(lines: Sequence[str]) -> list[str]:
-    return [f"# {line}".rstrip() for line in lines]
+def comment_block(lines: Sequence[str], width: int = 100) -> list[str]:
+    """Each line as a `# ` comment, wrapped to `width` columns."""
+    return [f"# {part}".rstrip() for line in lines
+            for part in textwrap.wrap(line, width - 2, break_long_words=False, break_on_hyphens=False) or [""]]
 
 
 def render_topic_file(header: Sequence[str], entries: Sequence[Mapping[str, object]]) -> str:

@@ -49,7 +49,7 @@ from kgitops.config.topic_configs import TOPIC_CONFIGS, canonical_value, human_m
 from kgitops.config.yaml_nodes import read_yaml_file
 from kgitops.diff.topics import UNMANAGED_CONFIGS, diff_topics
 from kgitops.errors import ConnectionFailed, InputError, KgitopsError
-from kgitops.import_yaml import render_cluster_file, render_topic_file
+from kgitops.import_yaml import render_cluster_file, render_topic_file, scalar
 from kgitops.live.connect import kafka_client_config
 from kgitops.live.kafka import KafkaReader
 from kgitops.model import ClusterSpec, LiveCluster, LiveConfigEntry, LiveTopic, Policy
@@ -613,10 +613,10 @@ def defaults_section(source: Mapping[str, object], kept: Mapping[str, object],
     defaults = {k: v for k, v in _mapping(source.get("defaults")).items() if k != "config"}
     if kept:
         defaults["config"] = dict(kept)
-    comments = [f"defaults.config {key}: {value} is left out: {count} imported topic(s) do not set it, and the "
-                "default would change them." for key, (value, count) in dropped.items()]
+    comments = [f"defaults.config {key}: {scalar(value)} is left out: {count} imported topic(s) do not set that value "
+                "themselves, and the default would change them." for key, (value, count) in dropped.items()]
     if comments:
-        comments.append("Declare it on new topics (or restore the default once every topic sets it).")
+        comments.append("Declare such values on each new topic, or restore the default once every topic sets it.")
     return defaults, comments
 
 
