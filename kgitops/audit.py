@@ -122,7 +122,7 @@ def _iso(epoch_s: float) -> str:
 
 def encode(record: dict, secrets: Iterable[str] = ()) -> str:
     """One JSON line, with every secret the connection uses masked."""
-    text = json.dumps(record, sort_keys=True, ensure_ascii=False)
+    text = json.dumps(record, ensure_ascii=False)
     for secret in sorted(set(secrets), key=len, reverse=True):
         if len(secret) >= 4:  # masking "a" or "" would mangle the record, and such values guard nothing
             text = text.replace(json.dumps(secret, ensure_ascii=False)[1:-1], MASK)
@@ -214,6 +214,7 @@ def audited_apply(run: "PlanRun", plan: Plan, lock: HeldLock, *, cluster_file: s
 
 @dataclass(frozen=True)
 class History:
+    cluster: str
     records: list[dict]  # newest first
     source: str  # "topic" | "file"
     location: str  # the topic name or the file path

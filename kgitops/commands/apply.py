@@ -9,8 +9,10 @@ from pathlib import Path
 from kgitops import planner
 from kgitops.apply import ApplySettings, execute
 from kgitops.apply.outcome import Outcome
+from kgitops.audit import audited_apply, plan_digest
 from kgitops.commands.plan import refusal_exit_code, render
 from kgitops.errors import EXIT_ERROR, EXIT_OK, InputError, KgitopsError
+from kgitops.lock import cluster_lock
 from kgitops.plan import Plan, plan_from_dict
 from kgitops.render.text import render_text
 
@@ -80,11 +82,15 @@ def run(args: argparse.Namespace) -> int:
         print("Apply cancelled; nothing was changed.")
         return EXIT_ERROR
 
-    print(f"\nApplying {len(plan.actions)} change(s) to cluster {plan.cluster}:")
-    outcomes = execute(plan.actions, client_config=current.client_config, registry_client=current.registry_client,
-                       report=print_outcome,
-                       settings=ApplySettings(throttle_bytes_per_sec=args.throttle,
-                                              reassignment_timeout=args.reassignment_timeout))
+    # One apply per cluster at a time; the audit record is written while the lock is
+    # still held, so the audit topic lists applies in the order they ran.
+    with cluster_lock(current.cluster.name, current.client_config, plan_digest(plan), cluster_file=args.cluster) as lock, \
+            audited_apply(current, plan, lock, cluster_file=args.cluster, report=print_outcome) as report:
+        print(f"\nApplying {len(plan.actions)} change(s) to cluster {plan.cluster}:")
+        outcomes = execute(plan.actions, client_config=current.client_config, registry_client=current.registry_client,
+                           report=report,
+                           settings=ApplySettings(throttle_bytes_per_sec=args.throttle,
+                                                  reassignment_timeout=args.reassignment_timeout))
     return summarize(outcomes)
 
 

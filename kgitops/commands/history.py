@@ -5,7 +5,7 @@ topic does not exist (a note on stderr says so).
 `--format json` prints one object:
 
     {"format_version": 1, "cluster": name, "source": "topic" | "file", "location": topic or path,
-     "records": [audit record, ...]}   # newest first; records as kgitops.audit.apply_record
+     "records": [audit record, ...]}   # newest first; fields as kgitops.audit.apply_record
 """
 from __future__ import annotations
 
@@ -33,20 +33,41 @@ def run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-class _ClusterHistory(audit.History):
-    cluster: str
-
-
 def read_history(cluster_file: str, limit: int) -> audit.History:
     access = open_cluster(cluster_file)
     name = access.cluster.name
     records = audit.read_topic(access.client_config, name, limit)
     if records is not None:
-        history = audit.History(records, "topic", audit.audit_topic(name))
-    else:
-        path = audit.audit_file(cluster_file)
-        print(f"Note: cluster {name} has no audit topic {audit.audit_topic(name)}; showing this machine's audit "
-              f"file {path} instead (only the applies run from here).", file=sys.stderr)
-        history = audit.History(audit.read_file(path, name, limit), "file", str(path))
-    object.__setattr__(history, "cluster", name)
-    return history
+        return audit.History(name, records, "topic", audit.audit_topic(name))
+    path = audit.audit_file(cluster_file)
+    print(f"Note: cluster {name} has no audit topic {audit.audit_topic(name)}; showing this machine's audit file "
+          f"{path} instead (only the applies run from here).", file=sys.stderr)
+    return audit.History(name, audit.read_file(path, name, limit), "file", str(path))
+
+
+def render_text(history: audit.History) -> str:
+    where = f"topic {history.location}" if history.source == "topic" else f"file {history.location}"
+    if not history.records:
+        return f"No applies recorded for cluster {history.cluster} (in {where})."
+    lines = [f"Applies to cluster {history.cluster}, newest first (from {where}):"]
+    for record in history.records:
+        lines += ["", *render_record(record)]
+    return "\n".join(lines)
+
+
+def render_record(record: dict) -> list[str]:
+    counts = record.get("counts", {})
+    head = (f"{record.get('time', '?')}  {record.get('result', '?'):<11}  {record.get('user', '?')}@"
+            f"{record.get('host', '?')}  {counts.get('done', 0)} done, {counts.get('failed', 0)} failed, "
+            f"{counts.get('skipped', 0)} skipped  plan {record.get('plan_digest', '?')[:19]}  "
+            f"lock {record.get('lock_id', '?')}")
+    lines = [head]
+    if record.get("lock_lost"):
+        lines.append("    ! the lock could not be renewed during this apply")
+    for action in record.get("actions", []):
+        mark = STATUS_MARKS.get(action.get("status"), "?   ")
+        line = f"    [{mark}] {str(action.get('kind', '')).replace('_', ' ')} {action.get('resource', '')}"
+        if action.get("error"):
+            line += f": {action['error']}"
+        lines.append(line)
+    return lines

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, ResourceType
 
 from kgitops.config.topic_names import is_internal
@@ -25,6 +25,7 @@ from kgitops.model import Broker, LiveCluster, LiveConfigEntry, LivePartition, L
 # DescribeConfigs batch size: the broker answers a batch in one response, and several
 # batches in flight overlap; one huge batch was measured slower (see benchmarks/plan_bench.py).
 DESCRIBE_CONFIGS_BATCH = 100
+UNKNOWN_TOPIC_RETRIES = 4
 
 
 class WrongCluster(KgitopsError):
@@ -105,24 +106,40 @@ class KafkaReader:
     def describe_topic_configs(self, names: list[str]) -> dict[str, dict[str, LiveConfigEntry]]:
         """Configs of `names` with their sources, batches sent together then collected."""
         started = time.perf_counter()
-        batches = [names[i:i + self.batch_size] for i in range(0, len(names), self.batch_size)]
-        in_flight = [
-            self.admin.describe_configs([ConfigResource(ResourceType.TOPIC, n) for n in batch],
-                                        request_timeout=self.timeout)
-            for batch in batches
-        ]
         configs: dict[str, dict[str, LiveConfigEntry]] = {}
-        for futures in in_flight:
-            for resource, future in futures.items():
-                try:
-                    entries = future.result(timeout=self.timeout + 5)
-                except KafkaException as err:
-                    raise ConnectionFailed(f"describing the configs of topic {resource.name} failed: "
-                                           f"{_kafka_error_text(err)}") from err
-                configs[resource.name] = {key: _config_entry(entry) for key, entry in entries.items()}
+        pending = list(names)
+        for attempt in range(UNKNOWN_TOPIC_RETRIES + 1):
+            batches = [pending[i:i + self.batch_size] for i in range(0, len(pending), self.batch_size)]
+            in_flight = [
+                self.admin.describe_configs([ConfigResource(ResourceType.TOPIC, n) for n in batch],
+                                            request_timeout=self.timeout)
+                for batch in batches
+            ]
+            self.stats.requests["describe_configs"] = self.stats.requests.get("describe_configs", 0) + len(batches)
+            pending = []
+            for futures in in_flight:
+                for resource, future in futures.items():
+                    try:
+                        entries = future.result(timeout=self.timeout + 5)
+                    except KafkaException as err:
+                        # A topic created moments ago may not have reached the broker that
+                        # answers yet: ask again, a bounded number of times.
+                        if _is_unknown_topic(err) and attempt < UNKNOWN_TOPIC_RETRIES:
+                            pending.append(resource.name)
+                            continue
+                        raise ConnectionFailed(f"describing the configs of topic {resource.name} failed: "
+                                               f"{_kafka_error_text(err)}") from err
+                    configs[resource.name] = {key: _config_entry(entry) for key, entry in entries.items()}
+            if not pending:
+                break
+            time.sleep(0.3 * (attempt + 1))
         if names:
-            self.stats.record("describe_configs", started, requests=len(batches))
+            self.stats.seconds["describe_configs"] = time.perf_counter() - started
         return configs
+
+
+def _is_unknown_topic(err: KafkaException) -> bool:
+    return bool(err.args) and hasattr(err.args[0], "code") and err.args[0].code() == KafkaError.UNKNOWN_TOPIC_OR_PART
 
 
 def _config_entry(entry) -> LiveConfigEntry:

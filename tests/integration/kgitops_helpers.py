@@ -70,7 +70,15 @@ def create_outside(stack, name: str, partitions: int = 3, rf: int = 3, config: d
     client = admin(stack)  # kept referenced until the future resolves
     futures = client.create_topics([NewTopic(name, partitions, rf, config=config or {})])
     futures[name].result(timeout=30)
-    wait_until(lambda: topic_exists(stack, name))
+    wait_until(lambda: fully_replicated(stack, name, rf))
+
+
+def fully_replicated(stack, name: str, rf: int) -> bool:
+    """Every partition has a leader and `rf` in-sync replicas: each broker holding a
+    replica has processed the topic, so any broker answers requests about it."""
+    meta = admin(stack).list_topics(name, timeout=10).topics.get(name)
+    return bool(meta is not None and meta.error is None and meta.partitions and all(
+        p.leader >= 0 and len(p.isrs) == rf for p in meta.partitions.values()))
 
 
 def alter_outside(stack, name: str, config: dict) -> None:

@@ -1,0 +1,255 @@
+"""One apply per cluster at a time, and the audit trail, against the real 3-broker cluster.
+
+Each test uses its own cluster name, so its lock and audit topics are its own (and are
+deleted afterwards), whatever else runs against the stack meanwhile."""
+from __future__ import annotations
+
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kgitops.live.connect import LIBRDKAFKA_LOGGER
+from kgitops.lock import (HELD, RELEASED_STATUS, LockHeld, LockTopics, acquire, current_view,
+                          heartbeat_interval, whoami)
+from tests.integration.kgitops_helpers import admin, create_outside, run_cli, topic_exists, write_cluster
+
+
+@pytest.fixture
+def cluster_name(stack, unique_name, monkeypatch):
+    """A cluster name of this test's own; its lock and audit topics are removed afterwards."""
+    monkeypatch.setenv("KGITOPS_LOCK_WAIT", "0")  # refusals are what these tests look at
+    name = unique_name[:80]
+    yield name
+    client = admin(stack)
+    leftovers = [t for t in client.list_topics(timeout=10).topics
+                 if t.startswith(f"__kgitops_lock.{name}.") or t == f"__kgitops_audit.{name}"]
+    if leftovers:
+        for future in client.delete_topics(leftovers, operation_timeout=10).values():
+            future.result(timeout=15)
+
+
+def client_config(stack) -> dict:
+    return {"bootstrap.servers": stack.bootstrap_servers, "logger": LIBRDKAFKA_LOGGER}
+
+
+def lock_topics(stack, name: str) -> LockTopics:
+    return LockTopics(client_config(stack), name, timeout=15)
+
+
+def cluster_file(tmp_path: Path, stack, name: str, topics: list[dict], **extra) -> Path:
+    return write_cluster(tmp_path / "c.yaml", stack, topics, name=name, **extra)
+
+
+def test_contenders_racing_for_the_lock_exactly_one_wins_each_time(stack, cluster_name):
+    contenders = 3
+    # Round 1 races for the first generation; later rounds race for the next one after a
+    # release, i.e. every contender finds the lock free and tries to create the same topic.
+    for round_number in range(1, 4):
+        barrier = threading.Barrier(contenders)
+        won, refused, crashed = [], [], []
+        clients = [lock_topics(stack, cluster_name) for _ in range(contenders)]
+
+        def contend(topics: LockTopics) -> None:
+            barrier.wait(timeout=30)
+            try:
+                won.append(acquire(topics, f"sha256:round{round_number}", ttl_s=60, cluster_file="c.yaml"))
+            except LockHeld as held:
+                refused.append(held)
+            except Exception as err:  # reported below, not swallowed by the thread
+                crashed.append(err)
+
+        threads = [threading.Thread(target=contend, args=(c,)) for c in clients]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert not crashed, crashed
+        assert len(won) == 1 and len(refused) == contenders - 1, (won, [r.message for r in refused])
+        winner = won[0]
+        for held in refused:
+            assert winner.lock_id in held.message and f"{whoami()}" in held.message, held.message
+            assert f"pid {os.getpid()}" in held.message and "force-unlock" in held.message
+        assert current_view(clients[0]).holder.lock_id == winner.lock_id
+        winner.release()
+        assert current_view(clients[0]).status == RELEASED_STATUS
+    generations, _ = clients[0].listing()
+    assert generations == [3], "older generations are deleted once a newer one is held"
+
+
+def test_a_second_apply_refuses_naming_the_holder_and_changes_nothing(stack, cluster_name, unique_name, tmp_path,
+                                                                      capsys):
+    cluster = cluster_file(tmp_path, stack, cluster_name, [{"name": unique_name, "partitions": 1}])
+    holder = acquire(lock_topics(stack, cluster_name), "sha256:other", ttl_s=60, cluster_file=str(cluster))
+    try:
+        result = run_cli(capsys, "apply", "-c", str(cluster), "--auto-approve")
+    finally:
+        holder.release()
+    assert result.code == 1, result.text
+    for fragment in (f"cluster {cluster_name} is locked by another apply", f"{whoami()} (pid {os.getpid()})",
+                     "holds it since 20", f"lock id {holder.lock_id}",
+                     f"kgitops force-unlock -c {cluster} {holder.lock_id}"):
+        assert fragment in result.err, result.err
+    assert not topic_exists(stack, unique_name)
+
+    applied = run_cli(capsys, "apply", "-c", str(cluster), "--auto-approve")  # released: the next one runs
+    assert applied.code == 0, applied.text
+    assert topic_exists(stack, unique_name)
+    assert current_view(lock_topics(stack, cluster_name)).status == RELEASED_STATUS
+
+
+def test_apply_waits_for_the_lock_when_asked_to(stack, cluster_name, unique_name, tmp_path, capsys, monkeypatch):
+    cluster = cluster_file(tmp_path, stack, cluster_name, [{"name": unique_name, "partitions": 1}])
+    holder = acquire(lock_topics(stack, cluster_name), "sha256:other", ttl_s=60, cluster_file=str(cluster))
+    releaser = threading.Timer(1.5, holder.release)
+    releaser.start()
+    monkeypatch.setenv("KGITOPS_LOCK_WAIT", "20")
+    try:
+        result = run_cli(capsys, "apply", "-c", str(cluster), "--auto-approve")
+    finally:
+        releaser.join()
+    assert result.code == 0, result.text
+    assert "Waiting up to 20 s for the apply lock" in result.err and holder.lock_id in result.err
+
+
+KILLED_HOLDER = """
+import sys, time
+from kgitops.live.connect import LIBRDKAFKA_LOGGER
+from kgitops.lock import LockTopics, acquire, ttl_from_env
+topics = LockTopics({"bootstrap.servers": sys.argv[1], "logger": LIBRDKAFKA_LOGGER}, sys.argv[2])
+lock = acquire(topics, "sha256:killed", ttl_s=ttl_from_env(), cluster_file="c.yaml")
+print(lock.lock_id, flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_lock_left_by_a_killed_process_expires_after_its_ttl_and_not_before(stack, cluster_name):
+    ttl = 5.0
+    env = {**os.environ, "KGITOPS_LOCK_TTL": str(ttl)}
+    child = subprocess.Popen([sys.executable, "-c", KILLED_HOLDER, stack.bootstrap_servers, cluster_name],
+                             stdout=subprocess.PIPE, env=env, text=True)
+    try:
+        ready, _, _ = select.select([child.stdout], [], [], 30)
+        assert ready, "the child did not take the lock in time"
+        lock_id = child.stdout.readline().strip()
+        time.sleep(2 * heartbeat_interval(ttl))  # it has heartbeated since
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=10)
+    killed_at = time.monotonic()
+
+    topics = lock_topics(stack, cluster_name)
+    with pytest.raises(LockHeld) as refused:
+        acquire(topics, "sha256:next", ttl_s=60, cluster_file="c.yaml")
+    assert lock_id in refused.value.message and f"pid {child.pid}" in refused.value.message
+
+    deadline = killed_at + ttl + 10
+    while True:
+        try:
+            successor = acquire(topics, "sha256:next", ttl_s=60, cluster_file="c.yaml")
+            break
+        except LockHeld:
+            assert time.monotonic() < deadline, "the killed process's lock did not expire"
+            time.sleep(0.25)
+    waited = time.monotonic() - killed_at
+    successor.release()
+    # Expiry counts from the killed holder's last heartbeat, at most one interval before the kill.
+    assert ttl - heartbeat_interval(ttl) - 0.5 <= waited <= ttl + 4, waited
+
+
+def test_force_unlock_releases_only_the_current_holder(stack, cluster_name, tmp_path, capsys):
+    cluster = cluster_file(tmp_path, stack, cluster_name, [])
+    holder = acquire(lock_topics(stack, cluster_name), "sha256:stuck", ttl_s=60, cluster_file=str(cluster))
+    try:
+        wrong = run_cli(capsys, "force-unlock", "-c", str(cluster), "0123456789ab")
+        assert wrong.code == 1, wrong.text
+        assert "0123456789ab does not hold" in wrong.err and f"current lock is {holder.lock_id} (held" in wrong.err
+        assert current_view(lock_topics(stack, cluster_name)).status == HELD
+
+        right = run_cli(capsys, "force-unlock", "-c", str(cluster), holder.lock_id)
+        assert right.code == 0, right.text
+        assert f"Released lock {holder.lock_id}" in right.out and "still running" in right.out
+
+        successor = acquire(lock_topics(stack, cluster_name), "sha256:next", ttl_s=60, cluster_file=str(cluster))
+        successor.release()
+    finally:
+        holder.release()  # writes to its own, older generation: harmless
+    again = run_cli(capsys, "force-unlock", "-c", str(cluster), holder.lock_id)
+    assert again.code == 1 and "does not hold" in again.err
+
+
+def test_history_shows_each_apply_newest_first_with_outcomes_and_no_secrets(stack, cluster_name, unique_name,
+                                                                           tmp_path, capsys, monkeypatch):
+    secret = "s3cret-for-audit-test"
+    monkeypatch.setenv("KGITOPS_TEST_SASL_PASSWORD", secret)
+    # librdkafka ignores SASL settings on a PLAINTEXT connection, which is all this stack has.
+    properties = {"sasl.username": "auditor", "sasl.password": "${KGITOPS_TEST_SASL_PASSWORD}"}
+    good, clashing, blocker = f"{unique_name}-good", f"{unique_name}.clash", f"{unique_name}_clash"
+    first_kafka = {"bootstrap_servers": stack.bootstrap_servers, "properties": properties}
+    first = write_cluster(tmp_path / "c.yaml", stack, [{"name": good, "partitions": 1}], name=cluster_name,
+                          kafka=first_kafka)
+    assert run_cli(capsys, "apply", "-c", str(first), "--auto-approve").code == 0
+
+    create_outside(stack, blocker, config={"min.insync.replicas": "2"})  # makes the next create fail
+    second = write_cluster(tmp_path / "c.yaml", stack, [{"name": good, "partitions": 1},
+                                                         {"name": clashing, "partitions": 1}],
+                           name=cluster_name, kafka=first_kafka)
+    assert run_cli(capsys, "apply", "-c", str(second), "--auto-approve").code == 1
+
+    text = run_cli(capsys, "history", "-c", str(second))
+    assert text.code == 0, text.text
+    assert f"from topic __kgitops_audit.{cluster_name}" in text.out
+    partial_at, succeeded_at = text.out.index("partial"), text.out.index("succeeded")
+    assert partial_at < succeeded_at, "newest first"
+    assert f"[FAIL] create topic {clashing}" in text.out and f"[ok  ] create topic {good}" in text.out
+
+    shown = run_cli(capsys, "history", "-c", str(second), "--format", "json")
+    data = json.loads(shown.out)
+    assert data["source"] == "topic" and data["format_version"] == 1
+    records = data["records"]
+    assert [r["result"] for r in records] == ["partial", "succeeded"]
+    assert [(a["resource"], a["status"]) for a in records[1]["actions"]] == [(good, "done")]
+    assert [(a["resource"], a["status"]) for a in records[0]["actions"]] == [(clashing, "failed")]
+    assert "collides" in records[0]["actions"][0]["error"]
+    assert all(r["user"] == whoami().user and r["cluster"] == cluster_name and r["cluster_id"] for r in records)
+    assert records[0]["lock_id"] != records[1]["lock_id"]
+    assert json.loads(run_cli(capsys, "history", "-c", str(second), "--format", "json", "--limit", "1").out)[
+        "records"] == records[:1]
+
+    local = [json.loads(line) for line in (tmp_path / ".kgitops" / "audit.jsonl").read_text().splitlines()]
+    assert local == list(reversed(records)), "the local file holds the same records, oldest first"
+    for blob in (shown.out, (tmp_path / ".kgitops" / "audit.jsonl").read_text()):
+        assert secret not in blob and "properties" not in blob and "sasl" not in blob
+
+    # No changes: no lock taken, nothing recorded.
+    generations_before = lock_topics(stack, cluster_name).listing()[0]
+    admin(stack).delete_topics([blocker])[blocker].result(timeout=30)
+    assert run_cli(capsys, "apply", "-c", str(first), "--auto-approve").out.startswith("No changes")
+    assert lock_topics(stack, cluster_name).listing()[0] == generations_before
+    assert len(json.loads(run_cli(capsys, "history", "-c", str(first), "--format", "json").out)["records"]) == 2
+
+
+def test_history_falls_back_to_the_local_file_when_the_cluster_has_no_audit_topic(stack, cluster_name, tmp_path,
+                                                                                 capsys, monkeypatch):
+    cluster = cluster_file(tmp_path, stack, cluster_name, [])
+    empty = run_cli(capsys, "history", "-c", str(cluster))
+    assert empty.code == 0 and f"No applies recorded for cluster {cluster_name}" in empty.out
+    assert f"has no audit topic __kgitops_audit.{cluster_name}" in empty.err
+
+    audit_file = tmp_path / "elsewhere" / "trail.jsonl"
+    monkeypatch.setenv("KGITOPS_AUDIT_FILE", str(audit_file))
+    audit_file.parent.mkdir()
+    audit_file.write_text(json.dumps({"cluster": cluster_name, "time": "2026-01-02T03:04:05Z", "result": "succeeded",
+                                      "user": "alice", "host": "ci-3", "counts": {"done": 1},
+                                      "actions": [{"kind": "create_topic", "resource": "x", "status": "done"}]}) + "\n")
+    shown = run_cli(capsys, "history", "-c", str(cluster))
+    assert shown.code == 0, shown.text
+    assert str(audit_file) in shown.err and "only the applies run from here" in shown.err
+    assert "2026-01-02T03:04:05Z  succeeded    alice@ci-3" in shown.out and "[ok  ] create topic x" in shown.out
