@@ -180,3 +180,16 @@ def test_markdown_and_json_formats(stack, unique_name, tmp_path, capsys):
     kinds = sorted(a["kind"] for a in data["actions"] if a["resource"] == unique_name)
     assert kinds == ["add_partitions", "alter_topic_config"]
     assert data["summary"]["change"] >= 2 and data["format_version"] == 1
+
+
+def test_replication_factor_change_is_planned_with_placement_and_applied(stack, unique_name, tmp_path, capsys):
+    create_outside(stack, unique_name, partitions=3, rf=2, config={"min.insync.replicas": "1"})
+    cluster = write_cluster(tmp_path / "c.yaml", stack, [topic(unique_name, 3)])
+    planned = run_cli(capsys, "plan", "-c", str(cluster))
+    assert "replication_factor: 2 -> 3" in planned.out and "copies every partition's data" in planned.out
+    assert "partition 0: [" in planned.out
+    applied = run_cli(capsys, "apply", "-c", str(cluster), "--auto-approve")
+    assert applied.code == 0, applied.text
+    assert topic_state(stack, unique_name) == {"partitions": 3, "replication_factor": 3,
+                                               "overrides": {"min.insync.replicas": "2"}}
+    assert run_cli(capsys, "plan", "-c", str(cluster), "--detailed-exitcode").code == 0
