@@ -48,14 +48,12 @@ class ConfigChange:
 class Action:
     kind: ClassVar[str] = ""
     symbol: ClassVar[str] = "~"  # "+" create, "~" change, "-" delete (Terraform's notation)
+    resource_type: ClassVar[str] = ""
+    risks: tuple[str, ...] = ()  # one sentence per risk, in Kafka terms
 
     @property
     def resource(self) -> str:
         raise NotImplementedError
-
-    @property
-    def resource_type(self) -> str:
-        return "topic"
 
     def to_dict(self) -> dict:
         body = dataclasses.asdict(self)
@@ -63,130 +61,90 @@ class Action:
 
 
 @dataclass(frozen=True)
-class CreateTopic(Action):
+class TopicAction(Action):
+    resource_type: ClassVar[str] = "topic"
+    topic: str = ""
+
+    @property
+    def resource(self) -> str:
+        return self.topic
+
+
+@dataclass(frozen=True)
+class SubjectAction(Action):
+    resource_type: ClassVar[str] = "subject"
+    subject: str = ""
+
+    @property
+    def resource(self) -> str:
+        return self.subject
+
+
+@dataclass(frozen=True)
+class CreateTopic(TopicAction):
     kind: ClassVar[str] = "create_topic"
     symbol: ClassVar[str] = "+"
-    topic: str = ""
     partitions: int = 1
     replication_factor: int = 3
     config: Mapping[str, str] = field(default_factory=dict)
-    risks: tuple[str, ...] = ()
-
-    @property
-    def resource(self) -> str:
-        return self.topic
 
 
 @dataclass(frozen=True)
-class DeleteTopic(Action):
+class DeleteTopic(TopicAction):
     kind: ClassVar[str] = "delete_topic"
     symbol: ClassVar[str] = "-"
-    topic: str = ""
     partitions: int = 0
     replication_factor: int = 0
-    risks: tuple[str, ...] = ()
-
-    @property
-    def resource(self) -> str:
-        return self.topic
 
 
 @dataclass(frozen=True)
-class AddPartitions(Action):
+class AddPartitions(TopicAction):
     kind: ClassVar[str] = "add_partitions"
-    topic: str = ""
     before: int = 0
     after: int = 0
-    risks: tuple[str, ...] = ()
-
-    @property
-    def resource(self) -> str:
-        return self.topic
 
 
 @dataclass(frozen=True)
-class AlterTopicConfig(Action):
+class AlterTopicConfig(TopicAction):
     kind: ClassVar[str] = "alter_topic_config"
-    topic: str = ""
     changes: tuple[ConfigChange, ...] = ()
-    risks: tuple[str, ...] = ()
-
-    @property
-    def resource(self) -> str:
-        return self.topic
 
 
 @dataclass(frozen=True)
-class ChangeReplicationFactor(Action):
+class ChangeReplicationFactor(TopicAction):
     """Executed as a partition reassignment; `assignment` is the target replica list per
     partition, computed at plan time so the plan shows exactly which brokers gain or lose data."""
 
     kind: ClassVar[str] = "change_replication_factor"
-    topic: str = ""
     before: int = 0
     after: int = 0
     current: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
     assignment: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
-    risks: tuple[str, ...] = ()
-
-    @property
-    def resource(self) -> str:
-        return self.topic
 
 
 @dataclass(frozen=True)
-class RegisterSchema(Action):
+class RegisterSchema(SubjectAction):
     kind: ClassVar[str] = "register_schema"
     symbol: ClassVar[str] = "+"
-    subject: str = ""
     schema: str = ""  # the schema text to register
     schema_file: str = ""
     schema_type: str = "AVRO"
     previous_version: int | None = None  # latest registered version, None for a new subject
     topic: str | None = None
-    risks: tuple[str, ...] = ()
-
-    @property
-    def resource(self) -> str:
-        return self.subject
-
-    @property
-    def resource_type(self) -> str:
-        return "subject"
 
 
 @dataclass(frozen=True)
-class SetCompatibility(Action):
+class SetCompatibility(SubjectAction):
     kind: ClassVar[str] = "set_compatibility"
-    subject: str = ""
     before: str | None = None
     after: str = ""
-    risks: tuple[str, ...] = ()
-
-    @property
-    def resource(self) -> str:
-        return self.subject
-
-    @property
-    def resource_type(self) -> str:
-        return "subject"
 
 
 @dataclass(frozen=True)
-class DeleteSubject(Action):
+class DeleteSubject(SubjectAction):
     kind: ClassVar[str] = "delete_subject"
     symbol: ClassVar[str] = "-"
-    subject: str = ""
     versions: tuple[int, ...] = ()
-    risks: tuple[str, ...] = ()
-
-    @property
-    def resource(self) -> str:
-        return self.subject
-
-    @property
-    def resource_type(self) -> str:
-        return "subject"
 
 
 ACTION_TYPES: dict[str, type[Action]] = {
@@ -225,7 +183,7 @@ class Plan:
 
     @property
     def risky_actions(self) -> tuple[Action, ...]:
-        return tuple(a for a in self.actions if getattr(a, "risks", ()))
+        return tuple(a for a in self.actions if a.risks)
 
 
 def fingerprint(data: object) -> str:

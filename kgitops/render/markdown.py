@@ -23,10 +23,10 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
         head += [f"> :no_entry: **{len(plan.refusals)} refused**", ""] + [f"- {_cell(str(p))}" for p in plan.refusals] + [""]
     if not plan.actions:
         head.append("No changes. The cluster matches the desired state.")
-    ordered = sorted(plan.actions, key=lambda a: (not getattr(a, "risks", ()),))  # risky first, stable otherwise
+    ordered = sorted(plan.actions, key=lambda a: not a.risks)  # risky first, stable otherwise
     table = ["| | action | resource | change | risk |", "|---|---|---|---|---|"] if plan.actions else []
     for a in ordered:
-        risky = getattr(a, "risks", ())
+        risky = a.risks
         change = "; ".join(action_details(a)[:3])
         table.append(f"| {':warning:' if risky else ''} | {SYMBOL_WORDS[a.symbol]} {a.kind.replace('_', ' ')} "
                      f"| `{_cell(a.resource)}` | {_cell(change)} | {_cell(' '.join(risky))} |")

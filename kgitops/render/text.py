@@ -24,7 +24,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     for action in plan.actions:
         lines.append(paint(action.symbol, f"  {action.symbol} {action.resource_type} {action.resource}"))
         lines += [f"      {detail}" for detail in action_details(action)]
-        lines += [paint("!", f"      ! {note}") for note in getattr(action, "risks", ())]
+        lines += [paint("!", f"      ! {note}") for note in action.risks]
     if plan.unmanaged_topics:
         shown = ", ".join(plan.unmanaged_topics[:10]) + (", ..." if len(plan.unmanaged_topics) > 10 else "")
         lines += ["", f"Unmanaged topics (live, not declared, not claimed; left alone): "
