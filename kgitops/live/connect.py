@@ -17,7 +17,15 @@ LIBRDKAFKA_LOGGER = logging.getLogger("kgitops.librdkafka")
 LIBRDKAFKA_LOGGER.addHandler(logging.NullHandler())
 LIBRDKAFKA_LOGGER.propagate = False
 
-DEFAULT_TIMEOUT_S = float(os.environ.get("KGITOPS_KAFKA_TIMEOUT", "30"))
+def kafka_timeout() -> float:
+    """Seconds to wait for one admin request (KGITOPS_KAFKA_TIMEOUT, default 30)."""
+    return float(os.environ.get("KGITOPS_KAFKA_TIMEOUT", "30"))
+
+
+DEFAULT_TIMEOUT_S = kafka_timeout()  # as read at import time
+
+# An unreachable cluster should be reported quickly, whatever the request timeout.
+CONNECT_TIMEOUT_S = 10.0
 
 
 def kafka_client_config(cluster: ClusterSpec) -> dict[str, object]:
@@ -29,7 +37,7 @@ def kafka_client_config(cluster: ClusterSpec) -> dict[str, object]:
     }
     config["bootstrap.servers"] = resolve(cluster.kafka.bootstrap_servers, setting="kafka.bootstrap_servers",
                                           source=source)
-    config.setdefault("socket.timeout.ms", int(DEFAULT_TIMEOUT_S * 1000))
+    config.setdefault("socket.timeout.ms", int(kafka_timeout() * 1000))
     config["logger"] = LIBRDKAFKA_LOGGER
     return config
 

@@ -18,7 +18,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, Res
 
 from kgitops.config.topic_names import is_internal
 from kgitops.errors import ConnectionFailed, KgitopsError
-from kgitops.live.connect import DEFAULT_TIMEOUT_S
+from kgitops.live.connect import CONNECT_TIMEOUT_S, kafka_timeout
 from kgitops.model import Broker, LiveCluster, LiveConfigEntry, LivePartition, LiveTopic
 
 
@@ -45,11 +45,11 @@ class ReadStats:
 
 
 class KafkaReader:
-    def __init__(self, client_config: dict[str, object], *, timeout: float = DEFAULT_TIMEOUT_S,
+    def __init__(self, client_config: dict[str, object], *, timeout: float | None = None,
                  batch_size: int = DESCRIBE_CONFIGS_BATCH):
         self.admin = AdminClient(client_config)
         self.bootstrap = str(client_config.get("bootstrap.servers", ""))
-        self.timeout = timeout
+        self.timeout = timeout if timeout is not None else kafka_timeout()
         self.batch_size = batch_size
         self.stats = ReadStats()
 
@@ -73,7 +73,8 @@ class KafkaReader:
     def describe_cluster(self) -> tuple[str, int | None, tuple[Broker, ...]]:
         started = time.perf_counter()
         try:
-            result = self.admin.describe_cluster(request_timeout=self.timeout).result(timeout=self.timeout + 5)
+            wait = min(self.timeout, CONNECT_TIMEOUT_S)
+            result = self.admin.describe_cluster(request_timeout=wait).result(timeout=wait + 2)
         except (KafkaException, TimeoutError, Exception) as err:
             raise ConnectionFailed(
                 f"cannot reach Kafka at {self.bootstrap}: {_kafka_error_text(err)}. Check that the brokers are up "
