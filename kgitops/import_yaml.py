@@ -55,20 +55,34 @@ def comment_block(lines: Sequence[str], width: int = 100) -> list[str]:
             for part in textwrap.wrap(line, width - 2, break_long_words=False, break_on_hyphens=False) or [""]]
 
 
-def render_topic_file(header: Sequence[str], entries: Sequence[Mapping[str, object]]) -> str:
+def render_topic_file(header: Sequence[str], entries: Sequence[Mapping[str, object]],
+                      subjects: Sequence[Mapping[str, str]] = ()) -> str:
     """A topic file. Each entry: name, partitions, replication_factor, config (key ->
-    YAML value), schemas (role -> {file, compatibility?}); empty parts are left out."""
+    YAML value), schemas (role -> {file, compatibility?}); empty parts are left out.
+    `subjects`: standalone subjects, each {subject, file, compatibility?}."""
     lines = comment_block(header)
     if lines:
         lines.append("")
-    if not entries:
+    if not entries and not subjects:
         return "\n".join(lines + ["topics: []", ""])
-    lines.append("topics:")
-    for index, entry in enumerate(entries):
-        if index:
+    if entries:
+        lines.append("topics:")
+        for index, entry in enumerate(entries):
+            if index:
+                lines.append("")
+            lines += _topic_lines(entry)
+    if subjects:
+        if entries:
             lines.append("")
-        lines += _topic_lines(entry)
+        lines.append("subjects:")
+        for subject in subjects:
+            lines += _mapping_item_lines(subject)
     return "\n".join(lines) + "\n"
+
+
+def _mapping_item_lines(item: Mapping[str, str]) -> list[str]:
+    lines = [f"    {key}: {scalar(value)}" for key, value in item.items()]
+    return ["  - " + lines[0].lstrip()] + lines[1:]
 
 
 def _topic_lines(entry: Mapping[str, object]) -> list[str]:

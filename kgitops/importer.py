@@ -12,7 +12,10 @@ Written into DIR:
     DIR/topics/<prefix>.yaml topics grouped by the part of their name before the first
                              '.', '-' or '_' when several share it; misc.yaml for the rest
     DIR/schemas/<subject>.avsc  the latest Avro schema of each `<topic>-key` /
-                             `<topic>-value` subject of an imported topic (pretty JSON)
+                             `<topic>-value` subject of an imported topic (pretty JSON),
+                             and of subjects claimed by owned_prefixes whose topic does
+                             not exist (declared under `subjects:` in misc.yaml: a plan
+                             would delete them otherwise)
 
 What makes the next plan clean:
 - each topic declares its partitions, replication factor and exactly the configs set on
@@ -33,6 +36,7 @@ reported by import itself.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import tempfile
@@ -41,7 +45,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Mapping, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from kgitops.config.loader import EXCEPTION_RULES, display_path, load_cluster
 from kgitops.config.schema_files import avro_problem
@@ -52,11 +56,9 @@ from kgitops.errors import ConnectionFailed, InputError, KgitopsError
 from kgitops.import_yaml import render_cluster_file, render_topic_file, scalar
 from kgitops.live.connect import kafka_client_config
 from kgitops.live.kafka import KafkaReader
+from kgitops.live.registry import RegistryClient, SubjectNotFound, VersionNotFound, is_claimed
 from kgitops.model import ClusterSpec, LiveCluster, LiveConfigEntry, LiveTopic, Policy
 from kgitops.policy import MIN_INSYNC, check_desired
-
-if TYPE_CHECKING:
-    from kgitops.live.registry import RegistryClient
 
 Progress = Callable[[str], None]
 
@@ -98,9 +100,9 @@ class ConfigValue:
 @dataclass(frozen=True)
 class ImportedSchema:
     subject: str
-    role: str  # "key" | "value"
     text: str  # pretty-printed JSON, as written to the .avsc file
     compatibility: str | None  # the subject's own level, when it differs from the global one
+    role: str | None = None  # "key" | "value" for a topic's subject; None for a standalone one
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,9 @@ class ImportNote:
 @dataclass(frozen=True)
 class RegistryFindings:
     schemas: Mapping[str, tuple[ImportedSchema, ...]]  # by topic
+    # Subjects claimed by owned_prefixes whose topic does not exist: declared on their own,
+    # or the plan would delete them.
+    standalone: tuple[ImportedSchema, ...] = ()
     notes: tuple[ImportNote, ...] = ()
 
 
@@ -178,7 +183,7 @@ def import_cluster(cluster_file: str, out_dir: str, progress: Progress = _silent
         cluster_id=live.cluster_id,
         cluster_file=display_path(str(new_cluster_file)),
         topics=len(built.topics),
-        schemas=sum(len(t.schemas) for t in built.topics),
+        schemas=sum(len(t.schemas) for t in built.topics) + len(registry.standalone),
         files_written=written,
         files_unchanged=unchanged,
         notes=tuple(read_notes) + registry.notes + built.notes + tuple(check_notes),
@@ -244,17 +249,18 @@ def _describe_chunk(reader: KafkaReader, chunk: list[str]) -> tuple[dict[str, di
     # On a busy cluster topics come and go between the Metadata and DescribeConfigs
     # requests; one deleted topic must not fail the whole import.
     gone: list[str] = []
-    for attempt in range(1, DESCRIBE_ATTEMPTS + 1):
+    for attempt in range(1, DESCRIBE_ATTEMPTS):
         try:
             return reader.describe_topic_configs(chunk), gone
         except ConnectionFailed as err:
-            if attempt == DESCRIBE_ATTEMPTS or not _is_unknown_topic(err):
+            if not _is_unknown_topic(err):
                 raise
+        # The reader already waited for topics too new to be known everywhere: what is
+        # still unknown was deleted if fresh metadata no longer lists it.
         existing = reader.read_topics()
         gone += [name for name in chunk if name not in existing]
         chunk = [name for name in chunk if name in existing]
-        time.sleep(0.5 * attempt)  # a just-created topic may not have reached every broker yet
-    raise AssertionError("unreachable")
+    return reader.describe_topic_configs(chunk), gone  # the last attempt: a failure now is reported
 
 
 def _is_unknown_topic(err: ConnectionFailed) -> bool:
@@ -270,60 +276,88 @@ def _is_unknown_topic(err: ConnectionFailed) -> bool:
 
 def read_topic_schemas(cluster: ClusterSpec, topics: Sequence[str], progress: Progress) -> RegistryFindings:
     """The latest schema and level of every `<topic>-key` / `<topic>-value` subject of
-    `topics` that the registry holds: one GET /subjects, then the subjects concurrently."""
-    from kgitops.live.registry import RegistryClient
-
+    `topics`, and of every subject the cluster's owned_prefixes claim (which a plan would
+    otherwise delete): one GET /subjects, then the subjects concurrently."""
     assert cluster.schema_registry is not None
     with RegistryClient.from_connection(cluster.schema_registry, cluster.source_file) as client:
         listed = set(client.list_subjects())
-        wanted = [(topic, role) for topic in topics for role in ROLES if f"{topic}-{role}" in listed]
+        wanted = subjects_to_import(cluster, topics, listed)
         global_level = client.get_global_config()
-        progress(f"registry: {len(wanted)} subjects of imported topics")
-        found: dict[str, list[ImportedSchema]] = defaultdict(list)
+        progress(f"registry: {len(wanted)} subjects to import")
         notes: list[ImportNote] = []
         if len(listed) == APICURIO_SUBJECT_LIMIT:
             notes.append(ImportNote(
                 f"the registry listed exactly {APICURIO_SUBJECT_LIMIT} subjects; Apicurio stops there unless "
                 "apicurio.ccompat.max-subjects is raised, so schemas of some topics may be missing"))
+        found: dict[str, list[ImportedSchema]] = defaultdict(list)
+        standalone: list[ImportedSchema] = []
         with ThreadPoolExecutor(max_workers=max(1, min(REGISTRY_WORKERS, len(wanted)))) as pool:
-            reads = pool.map(lambda tr: read_topic_schema(client, tr[0], tr[1], global_level), wanted)
-            for done, (topic, read) in enumerate(zip((t for t, _ in wanted), reads), start=1):
+            reads = pool.map(lambda subject: read_subject(client, subject, global_level), wanted)
+            for done, (subject, read) in enumerate(zip(wanted, reads), start=1):
+                topic, role = subject_topic_role(subject, set(topics))
                 if isinstance(read, ImportedSchema):
-                    found[topic].append(read)
+                    if topic is None:
+                        standalone.append(read)
+                    else:
+                        found[topic].append(dataclasses.replace(read, role=role))
                 elif read is not None:
-                    notes.append(read)
+                    notes.append(_with_claim_consequence(read, cluster, subject))
                 if len(wanted) > PROGRESS_EVERY and done % PROGRESS_EVERY == 0:
                     progress(f"read {done}/{len(wanted)} subjects")
-    return RegistryFindings({topic: tuple(schemas) for topic, schemas in found.items()}, tuple(notes))
+    return RegistryFindings({t: tuple(schemas) for t, schemas in found.items()}, tuple(standalone), tuple(notes))
 
 
-def read_topic_schema(client: RegistryClient, topic: str, role: str, global_level: str | None) -> ImportedSchema | ImportNote | None:
+def subjects_to_import(cluster: ClusterSpec, topics: Sequence[str], listed: set[str]) -> list[str]:
+    """The TopicNameStrategy subjects of `topics`, then the claimed subjects of topics that
+    do not exist, in a stable order."""
+    of_topics = [f"{topic}-{role}" for topic in topics for role in ROLES if f"{topic}-{role}" in listed]
+    chosen = set(of_topics)
+    claimed = sorted(s for s in listed if s not in chosen and is_claimed(cluster, s))
+    return of_topics + claimed
+
+
+def subject_topic_role(subject: str, topics: set[str]) -> tuple[str | None, str | None]:
+    """(topic, role) when `subject` is `<topic>-key` / `<topic>-value` of a live topic."""
+    for role in ROLES:
+        topic = subject[: -len(role) - 1] if subject.endswith(f"-{role}") else None
+        if topic in topics:
+            return topic, role
+    return None, None
+
+
+def _with_claim_consequence(note: ImportNote, cluster: ClusterSpec, subject: str) -> ImportNote:
+    """A subject that is not imported but is claimed by owned_prefixes is one the plan acts on."""
+    if not is_claimed(cluster, subject):
+        return note
+    if cluster.policy.allow_subject_deletion:
+        consequence = "it is claimed by owned_prefixes, so plan will DELETE it (policy.allow_subject_deletion)"
+    else:
+        consequence = "it is claimed by owned_prefixes, so plan will warn that it is undeclared"
+    return dataclasses.replace(note, message=f"{note.message}; {consequence}")
+
+
+def read_subject(client: RegistryClient, subject: str, global_level: str | None) -> ImportedSchema | ImportNote | None:
     """The subject as a schema file can hold it, or why it cannot (None: nothing to import)."""
-    from kgitops.live.registry import SubjectNotFound, VersionNotFound
-
-    subject = f"{topic}-{role}"
     try:
         latest = client.get_version(subject, "latest")
     except (SubjectNotFound, VersionNotFound):
         return None  # deleted since it was listed, or a level without versions
     if latest.schema_type.upper() != "AVRO":
         return ImportNote(f"subject {subject} holds a {latest.schema_type} schema; kgitops manages Avro "
-                          "subjects only, so it is not imported", topic)
+                          "subjects only, so it is not imported")
     if latest.references:
-        return ImportNote(f"subject {subject} references other schemas; a topic file names one self-contained "
-                          ".avsc, so it is not imported", topic)
+        return ImportNote(f"subject {subject} references other schemas; a schema file is one self-contained "
+                          ".avsc, so it is not imported")
     problem = avro_problem(latest.schema, subject)
     if problem is not None:
         return ImportNote(f"subject {subject}: the registered schema does not parse as Avro here "
-                          f"({problem.message}); not imported", topic)
+                          f"({problem.message}); not imported")
     level = client.get_subject_config(subject)
     own_level = level.upper() if level and level.upper() != (global_level or "").upper() else None
-    return ImportedSchema(subject, role, pretty_json(latest.schema), own_level)
+    return ImportedSchema(subject, pretty_json(latest.schema), own_level)
 
 
 def pretty_json(text: str) -> str:
-    import json
-
     return json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
 
 
@@ -349,18 +383,22 @@ def build_import(source: Mapping[str, object], cluster: ClusterSpec, live: LiveC
                                                     cluster.policy, topics)
     notes += exception_notes
 
-    schema_files = schema_file_names(s.subject for t in topics for s in t.schemas)
+    schemas = [s for t in topics for s in t.schemas] + list(registry.standalone)
+    schema_files = schema_file_names(s.subject for s in schemas)
+    groups = group_topics(t.name for t in topics)
+    if registry.standalone or not topics:
+        # Standalone subjects live in misc.yaml; and the include glob must match a file,
+        # even on an empty cluster.
+        groups.setdefault(MISC_STEM, [])
     files: dict[str, str] = {}
     by_name = {t.name: t for t in topics}
-    for stem, members in group_topics(by_name).items():
+    for stem, members in groups.items():
         entries = [topic_entry(by_name[n], set(kept_defaults), schema_files) for n in members]
-        files[f"{TOPICS_DIR}/{stem}.yaml"] = render_topic_file(topic_file_header(stem, cluster, live, len(members)),
-                                                              entries)
-    if not topics:  # the include glob must match a file, even on an empty cluster
-        files[f"{TOPICS_DIR}/{MISC_STEM}.yaml"] = render_topic_file(topic_file_header(MISC_STEM, cluster, live, 0), [])
-    for topic in topics:
-        for schema in topic.schemas:
-            files[f"{SCHEMAS_DIR}/{schema_files[schema.subject]}"] = schema.text
+        standalone = [subject_entry(s, schema_files) for s in registry.standalone] if stem == MISC_STEM else []
+        header = topic_file_header(stem, cluster, live, len(members), len(standalone))
+        files[f"{TOPICS_DIR}/{stem}.yaml"] = render_topic_file(header, entries, standalone)
+    for schema in schemas:
+        files[f"{SCHEMAS_DIR}/{schema_files[schema.subject]}"] = schema.text
 
     cluster_file = f"{cluster.name}.yaml"
     files[cluster_file] = cluster_file_text(source, cluster, live, topics, kept_defaults, dropped_defaults, exceptions)
@@ -379,7 +417,7 @@ def imported_topic(live: LiveTopic, schemas: Sequence[ImportedSchema]) -> tuple[
                                     "as a reset until kgitops can declare it", live.name))
         else:
             config[key] = value
-    ordered = tuple(sorted(schemas, key=lambda s: ROLES.index(s.role)))
+    ordered = tuple(sorted(schemas, key=lambda s: ROLES.index(s.role or "value")))
     return ImportedTopic(live.name, live.partition_count, live.replication_factor, config, ordered), notes
 
 
@@ -540,13 +578,15 @@ def schema_file_names(subjects: Iterable[str]) -> dict[str, str]:
     return names
 
 
+def schema_reference(schema: ImportedSchema, schema_files: Mapping[str, str]) -> dict[str, str]:
+    reference = {"file": f"../{SCHEMAS_DIR}/{schema_files[schema.subject]}"}
+    if schema.compatibility:
+        reference["compatibility"] = schema.compatibility
+    return reference
+
+
 def topic_entry(topic: ImportedTopic, defaulted: set[str], schema_files: Mapping[str, str]) -> dict[str, object]:
-    schemas: dict[str, dict[str, str]] = {}
-    for schema in topic.schemas:
-        reference = {"file": f"../{SCHEMAS_DIR}/{schema_files[schema.subject]}"}
-        if schema.compatibility:
-            reference["compatibility"] = schema.compatibility
-        schemas[schema.role] = reference
+    schemas = {s.role: schema_reference(s, schema_files) for s in topic.schemas if s.role}
     return {
         "name": topic.name,
         "partitions": topic.partitions,
@@ -556,11 +596,19 @@ def topic_entry(topic: ImportedTopic, defaulted: set[str], schema_files: Mapping
     }
 
 
-def topic_file_header(stem: str, cluster: ClusterSpec, live: LiveCluster, count: int) -> list[str]:
+def subject_entry(schema: ImportedSchema, schema_files: Mapping[str, str]) -> dict[str, str]:
+    return {"subject": schema.subject, **schema_reference(schema, schema_files)}
+
+
+def topic_file_header(stem: str, cluster: ClusterSpec, live: LiveCluster, topics: int, subjects: int = 0) -> list[str]:
     what = ("topics that share no prefix with another topic" if stem == MISC_STEM
             else f"topics named {stem}.*, {stem}-* or {stem}_*")
-    return [f"Imported by `kgitops import` from cluster {cluster.name} ({live.cluster_id}): {count} {what}.",
-            "Each topic lists the configs set on it; values it inherits from the brokers are not declared."]
+    lines = [f"Imported by `kgitops import` from cluster {cluster.name} ({live.cluster_id}): {topics} {what}.",
+             "Each topic lists the configs set on it; values it inherits from the brokers are not declared."]
+    if subjects:
+        lines.append(f"The {subjects} subject(s) below belong to topics that do not exist but fall under "
+                     "owned_prefixes: declared here, or the plan would delete them.")
+    return lines
 
 
 def cluster_file_text(source: Mapping[str, object], cluster: ClusterSpec, live: LiveCluster,
@@ -568,6 +616,9 @@ def cluster_file_text(source: Mapping[str, object], cluster: ClusterSpec, live: 
                       dropped_defaults: Mapping[str, tuple[object, int]], exceptions: list[dict[str, object]]) -> str:
     header = [f"Written by `kgitops import` from {cluster.source_file}: cluster {cluster.name} as found.",
               "Connection settings are copied as written; ${VAR} placeholders are resolved when kgitops connects."]
+    replaced = [key for key in ("overrides", "topics", "subjects") if source.get(key)]
+    if replaced:
+        header.append(f"The input's {', '.join(replaced)} are not copied: the topic files hold what the cluster has.")
     sections: list[tuple[list[str], dict[str, object]]] = [
         ([], {"name": cluster.name}),
         (["plan and apply refuse to talk to any other cluster"], {"cluster_id": live.cluster_id}),

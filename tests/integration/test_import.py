@@ -101,7 +101,8 @@ def write_input_cluster(path: Path, stack) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(yaml.safe_dump({
         "name": "imported",
-        "kafka": {"bootstrap_servers": stack.bootstrap_servers, "properties": {"client.id": "${KGITOPS_IT_CLIENT:-it}"}},
+        "kafka": {"bootstrap_servers": stack.bootstrap_servers,
+                  "properties": {"client.id": "${KGITOPS_IT_CLIENT:-it}"}},
         "schema_registry": {"url": stack.registry_url},
         "policy": {"min_replication_factor": 3, "min_insync_replicas": 2},
         "defaults": {"partitions": 3, "replication_factor": 3, "config": {"min.insync.replicas": 2}},

@@ -12,7 +12,7 @@ from kgitops.diff.topics import diff_topics
 from kgitops.errors import InputError
 from kgitops.importer import (IMPORT_REASON, ConfigValue, ImportedSchema, ImportedTopic, RegistryFindings,
                               build_import, check_imported_files, config_value, group_topics, policy_exceptions,
-                              refuse_conflicts, shared_default_configs, write_files)
+                              refuse_conflicts, shared_default_configs, subjects_to_import, write_files)
 from kgitops.model import (Broker, ClusterSpec, KafkaConnection, LiveCluster, LiveConfigEntry, LivePartition,
                            LiveTopic, Policy)
 from kgitops.policy import check_desired
@@ -147,8 +147,9 @@ def sample_live() -> LiveCluster:
     )
 
 
-def write_import(tmp_path: Path, live_cluster: LiveCluster) -> Path:
-    schemas = RegistryFindings({"shop.orders": (ImportedSchema("shop.orders-value", "value", SCHEMA + "\n", "FULL"),)})
+def write_import(tmp_path: Path, live_cluster: LiveCluster, standalone: tuple[ImportedSchema, ...] = ()) -> Path:
+    order_value = ImportedSchema("shop.orders-value", SCHEMA + "\n", "FULL", role="value")
+    schemas = RegistryFindings({"shop.orders": (order_value,)}, standalone)
     built = build_import(SOURCE, cluster_spec(), live_cluster, schemas)
     refuse_conflicts(tmp_path, built.files)
     write_files(tmp_path, built.files)
@@ -214,3 +215,65 @@ def test_existing_different_or_extra_files_block_the_import_and_identical_ones_d
     with pytest.raises(InputError, match="shop.yaml"):
         write_import(tmp_path, changed)
     assert "shop.new" not in (tmp_path / "topics" / "shop.yaml").read_text()
+
+
+def test_topics_the_policy_cannot_except_are_imported_as_they_are_and_reported(tmp_path):
+    current = live(live_topic("single", 1, rf=1),
+                   live_topic("tight", 1, rf=2, min_insync_replicas="2"),
+                   live_topic("fine", 1, min_insync_replicas="2"))
+    cluster_file = write_import(tmp_path, current)
+    refusals = [str(n) for n in check_imported_files(cluster_file, current) if "plan will refuse" in str(n)]
+    assert len(refusals) == 2
+    assert "'single': replication_factor 1 is always refused" in refusals[0] + refusals[1]
+    assert "'tight': min.insync.replicas 2 must be lower than replication_factor 2" in refusals[0] + refusals[1]
+
+
+class FakeReader:
+    """describe_topic_configs as the real reader fails when a topic vanished meanwhile."""
+
+    def __init__(self, existing: list[str], vanished: set[str]):
+        self.existing, self.vanished, self.calls = existing, vanished, []
+
+    def describe_topic_configs(self, names):
+        from confluent_kafka import KafkaError, KafkaException
+
+        from kgitops.errors import ConnectionFailed
+
+        self.calls.append(list(names))
+        for name in names:
+            if name in self.vanished:
+                try:
+                    raise KafkaException(KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART))
+                except KafkaException as err:
+                    raise ConnectionFailed(f"describing the configs of topic {name} failed") from err
+        return {name: {} for name in names}
+
+    def read_topics(self):
+        return {name: None for name in self.existing if name not in self.vanished}
+
+
+def test_configs_are_described_in_chunks_with_progress_and_vanished_topics_are_dropped(monkeypatch):
+    from kgitops import importer
+
+    monkeypatch.setattr(importer, "PROGRESS_EVERY", 4)
+    names = [f"t{i}" for i in range(10)]
+    reader = FakeReader(names, vanished={"t5"})
+    lines: list[str] = []
+    configs, vanished = importer.describe_configs_in_chunks(reader, names, lines.append)
+    assert sorted(configs) == sorted(set(names) - {"t5"}) and vanished == ["t5"]
+    assert lines == ["described the configs of 4/10 topics", "described the configs of 8/10 topics",
+                     "described the configs of 10/10 topics"]
+    assert reader.calls[1] == ["t4", "t5", "t6", "t7"] and reader.calls[2] == ["t4", "t6", "t7"]
+
+
+def test_claimed_subjects_of_missing_topics_are_declared_on_their_own(tmp_path):
+    cluster = ClusterSpec(name="prod", source_file="c.yaml", kafka=KafkaConnection("x:1"), owned_prefixes=("shop.",))
+    listed = {"shop.orders-value", "shop.gone-value", "other.gone-value", "shop.Address"}
+    assert subjects_to_import(cluster, ["shop.orders"], listed) == ["shop.orders-value", "shop.gone-value"]
+
+    cluster_file = write_import(tmp_path, sample_live(), (ImportedSchema("shop.gone-value", SCHEMA + "\n", None),))
+    loaded = load_cluster(cluster_file).cluster
+    assert {s.subject: s.topic for s in loaded.subjects} == {"shop.orders-value": "shop.orders",
+                                                             "shop.gone-value": None}
+    misc = yaml.safe_load((tmp_path / "topics" / "misc.yaml").read_text())
+    assert misc["subjects"] == [{"subject": "shop.gone-value", "file": "../schemas/shop.gone-value.avsc"}]
