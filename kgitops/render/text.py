@@ -7,6 +7,7 @@ from kgitops.plan import (Action, AddPartitions, AlterTopicConfig, ChangeReplica
 from kgitops.config.loader import display_path
 from kgitops.render.values import human
 
+MAX_WARNINGS_SHOWN = 10  # a large imported cluster can warn about thousands of topics
 COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m", "!": "\033[35m", "bold": "\033[1m", "reset": "\033[0m"}
 
 
@@ -29,8 +30,11 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         shown = ", ".join(plan.unmanaged_topics[:10]) + (", ..." if len(plan.unmanaged_topics) > 10 else "")
         lines += ["", f"Unmanaged topics (live, not declared, not claimed; left alone): "
                       f"{len(plan.unmanaged_topics)}: {shown}"]
-    for warning in plan.warnings:
-        lines.append(f"warning: {warning}")
+    shown_warnings = plan.warnings[:MAX_WARNINGS_SHOWN]
+    lines += [f"warning: {w}" for w in shown_warnings]
+    if len(plan.warnings) > len(shown_warnings):
+        lines.append(f"... and {len(plan.warnings) - len(shown_warnings)} more warnings "
+                     f"(all of them: kgitops validate, or plan --format json)")
     counts = plan.counts()
     lines += ["", paint("bold", f"Plan: {counts['create']} to create, {counts['change']} to change, "
                                 f"{counts['delete']} to delete.")]
