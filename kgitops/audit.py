@@ -174,9 +174,10 @@ def record_apply(record: dict, *, run: "PlanRun", cluster_file: str, notify: Not
     line = encode(record, connection_secrets(run.cluster, run.client_config))
     try:
         append_to_topic(run.client_config, run.cluster.name, line, len(run.live.brokers))
-    except KgitopsError as err:
+    except Exception as err:  # whatever it is, the apply itself is over and the local copy still gets written
+        reason = err.message if isinstance(err, KgitopsError) else f"{type(err).__name__}: {err}"
         notify(f"Warning: the audit record of this apply could not be written to topic "
-               f"{audit_topic(run.cluster.name)}: {err.message}")
+               f"{audit_topic(run.cluster.name)}: {reason}")
     path = audit_file(cluster_file)
     try:
         append_to_file(path, line)

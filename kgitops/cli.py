@@ -109,7 +109,22 @@ COMMAND_MODULES = {
 }
 
 
+def _interrupt_on_sigterm() -> None:
+    """CI cancels jobs with SIGTERM: turn it into KeyboardInterrupt so `finally` blocks run
+    (an apply releases its lock, writes its audit record and says what was done)."""
+    import signal
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (kgitops used as a library)
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
+    _interrupt_on_sigterm()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.command:

@@ -319,7 +319,7 @@ class LockTopics:
         stored = internal_topics.read_range(self.client_config, self.topic(generation), 0, probe.offset + 1,
                                             self.timeout)
         records = [r for r in (decode_record(s.value, s.timestamp_ms) for s in stored) if r is not None]
-        return lock_view(generation, records, now_ms=probe.timestamp_ms)
+        return lock_view(generation, records, now_ms=probe.timestamp_ms, acquiring_grace_s=ACQUIRING_GRACE_S)
 
     def inspect_with_holder(self, generation: int, prober: str) -> LockView:
         """Like inspect, but give a generation that was just created a moment to record its holder."""
@@ -442,7 +442,13 @@ def _acquire_once(topics: LockTopics, acquired: LockRecord, cluster_file: str, n
         topics.delete([target])  # we were slow and created a stale generation
         _refuse_for(topics, max(higher), lock_id, cluster_file)
     sent_at = time.monotonic()
-    topics.append(target, acquired)
+    try:
+        topics.append(target, acquired)
+    except KgitopsError:
+        # Without its `acquired` record the generation would block others for
+        # ACQUIRING_GRACE_S; nobody else can hold it yet, so it is ours to delete.
+        topics.delete([target])
+        raise
     if time.monotonic() - started > ACQUIRING_GRACE_S / 2:
         # Observers may already have seen our generation without a holder for long
         # enough to take it over: do not trust it.

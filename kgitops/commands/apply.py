@@ -31,16 +31,17 @@ def read_saved_plan(path: str) -> Plan:
         raise InputError(f"{path}: not a kgitops plan file ({err}); create one with `kgitops plan --out {path}`")
 
 
-def check_not_stale(saved: Plan, current: Plan, path: str) -> None:
+def check_not_stale(saved: Plan, current: Plan, label: str, again: str) -> None:
+    """Refuse `saved` unless it was computed from the same files and live state as `current`."""
     if saved.cluster != current.cluster or (saved.cluster_id and saved.cluster_id != current.cluster_id):
-        raise StalePlan(f"{path} was made for cluster {saved.cluster} ({saved.cluster_id}), not "
+        raise StalePlan(f"{label} was made for cluster {saved.cluster} ({saved.cluster_id}), not "
                         f"{current.cluster} ({current.cluster_id}). Nothing was changed.")
     if saved.desired_fingerprint != current.desired_fingerprint:
-        raise StalePlan(f"{path} is stale: the desired-state files changed since it was made. Nothing was "
-                        f"changed; run `kgitops plan --out {path}` again and review it.")
+        raise StalePlan(f"{label} is stale: the desired-state files changed since it was made. Nothing was "
+                        f"changed; {again}.")
     if saved.live_fingerprint != current.live_fingerprint:
-        raise StalePlan(f"{path} is stale: the cluster or registry changed since it was made. Nothing was "
-                        f"changed; run `kgitops plan --out {path}` again and review it.")
+        raise StalePlan(f"{label} is stale: the cluster or registry changed since it was made. Nothing was "
+                        f"changed; {again}.")
 
 
 def confirm(plan: Plan, auto_approve: bool) -> bool:
@@ -72,7 +73,8 @@ def run(args: argparse.Namespace) -> int:
         return refused
     if args.plan_file:
         saved = read_saved_plan(args.plan_file)
-        check_not_stale(saved, plan, args.plan_file)
+        check_not_stale(saved, plan, args.plan_file,
+                        f"run `kgitops plan -c {args.cluster} --out {args.plan_file}` again and review it")
         plan = saved
     if not plan.has_changes:
         print("No changes. The cluster matches the desired state.")
@@ -84,13 +86,17 @@ def run(args: argparse.Namespace) -> int:
 
     # One apply per cluster at a time; the audit record is written while the lock is
     # still held, so the audit topic lists applies in the order they ran.
-    with cluster_lock(current.cluster.name, current.client_config, plan_digest(plan), cluster_file=args.cluster) as lock, \
-            audited_apply(current, plan, lock, cluster_file=args.cluster, report=print_outcome) as report:
-        print(f"\nApplying {len(plan.actions)} change(s) to cluster {plan.cluster}:")
-        outcomes = execute(plan.actions, client_config=current.client_config, registry_client=current.registry_client,
-                           report=report,
-                           settings=ApplySettings(throttle_bytes_per_sec=args.throttle,
-                                                  reassignment_timeout=args.reassignment_timeout))
+    with cluster_lock(current.cluster.name, current.client_config, plan_digest(plan), cluster_file=args.cluster) as lock:
+        # The plan was read before the lock (and maybe reviewed for minutes): another apply
+        # may have changed the cluster meanwhile. Read again under the lock.
+        check_not_stale(plan, planner.compute(args.cluster).plan, "the reviewed plan",
+                        "run apply again to review the new plan")
+        with audited_apply(current, plan, lock, cluster_file=args.cluster, report=print_outcome) as report:
+            print(f"\nApplying {len(plan.actions)} change(s) to cluster {plan.cluster}:")
+            outcomes = execute(plan.actions, client_config=current.client_config,
+                               registry_client=current.registry_client, report=report,
+                               settings=ApplySettings(throttle_bytes_per_sec=args.throttle,
+                                                      reassignment_timeout=args.reassignment_timeout))
     return summarize(outcomes)
 
 

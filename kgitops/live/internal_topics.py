@@ -10,8 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from confluent_kafka import KafkaError, KafkaException, Producer, TopicPartition
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from kgitops.errors import ConnectionFailed
@@ -83,7 +82,10 @@ def append(producer: Producer, topic: str, value: bytes, key: bytes | None, time
         if err is None:
             delivered["record"] = StoredRecord(msg.offset(), msg.timestamp()[1], value)
 
-    producer.produce(topic, value, key=key, on_delivery=on_delivery)
+    try:
+        producer.produce(topic, value, key=key, on_delivery=on_delivery)
+    except (KafkaException, BufferError) as err:  # refused at once, e.g. a topic known to be deleted
+        raise ConnectionFailed(f"writing to topic {topic} failed: {kafka_error_text(err)}") from err
     producer.flush(timeout)
     if "record" in delivered:
         return delivered["record"]  # type: ignore[return-value]

@@ -1,4 +1,11 @@
+import os
+
 import pytest
+
+# Test runs share one local stack and most tests call their cluster "it", so two runs at
+# once (two engineers, two CI jobs) would have their applies refuse each other's lock;
+# waiting for it serialises them instead. Lock tests set their own value.
+os.environ.setdefault("KGITOPS_LOCK_WAIT", "120")
 
 
 def pytest_collection_modifyitems(items):

@@ -19,7 +19,8 @@ import pytest
 from kgitops.live.connect import LIBRDKAFKA_LOGGER
 from kgitops.lock import (HELD, RELEASED_STATUS, LockHeld, LockTopics, acquire, current_view,
                           heartbeat_interval, whoami)
-from tests.integration.kgitops_helpers import admin, create_outside, run_cli, topic_exists, write_cluster
+from tests.integration.kgitops_helpers import (admin, create_outside, delete_outside, run_cli, topic_exists,
+                                               write_cluster)
 
 
 @pytest.fixture
@@ -84,6 +85,58 @@ def test_contenders_racing_for_the_lock_exactly_one_wins_each_time(stack, cluste
     assert generations == [3], "older generations are deleted once a newer one is held"
 
 
+def test_a_slow_contender_that_creates_a_stale_generation_deletes_it_and_refuses(stack, cluster_name):
+    holder_topics = lock_topics(stack, cluster_name)
+    first = acquire(holder_topics, "sha256:a", ttl_s=60, cluster_file="c.yaml")
+    first.release()
+    holder = acquire(holder_topics, "sha256:b", ttl_s=60, cluster_file="c.yaml")  # generation 2; 1 is deleted
+    assert holder_topics.listing()[0] == [2]
+
+    slow = lock_topics(stack, cluster_name)
+    listing = slow.listing
+    seen_long_ago = iter([([], 3)])  # it listed before generation 1 existed, then stalled
+    slow.listing = lambda: next(seen_long_ago, None) or listing()
+    try:
+        with pytest.raises(LockHeld) as refused:
+            acquire(slow, "sha256:slow", ttl_s=60, cluster_file="c.yaml")
+        assert holder.lock_id in refused.value.message
+        assert holder_topics.listing()[0] == [2], "the stale generation 1 it created is deleted again"
+        assert current_view(holder_topics).holder.lock_id == holder.lock_id
+    finally:
+        holder.release()
+
+
+def test_a_generation_whose_creator_died_before_writing_is_taken_over_after_a_grace(stack, cluster_name,
+                                                                                   monkeypatch):
+    import kgitops.lock
+
+    topics = lock_topics(stack, cluster_name)
+    assert topics.create(1, brokers=3)  # as if its creator died right after creating it
+    with pytest.raises(LockHeld) as refused:
+        acquire(topics, "sha256:x", ttl_s=60, cluster_file="c.yaml")
+    assert "taking the apply lock" in refused.value.message and "generation 1" in refused.value.message
+
+    monkeypatch.setattr(kgitops.lock, "ACQUIRING_GRACE_S", 3.0)  # 30 s in real life
+    time.sleep(3.2)
+    successor = acquire(topics, "sha256:x", ttl_s=60, cluster_file="c.yaml")
+    assert successor.generation == 2
+    successor.release()
+
+
+def test_a_holder_that_cannot_renew_its_lock_knows_it_lost_it(stack, cluster_name):
+    topics = lock_topics(stack, cluster_name)
+    warnings: list[str] = []
+    holder = acquire(topics, "sha256:x", ttl_s=1.5, cluster_file="c.yaml", notify=warnings.append)
+    assert not holder.lost
+    topics.delete([holder.generation])  # its heartbeats fail from now on
+    deadline = time.monotonic() + 10
+    while not holder.lost:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    holder.release()
+    assert any("could not be renewed" in w for w in warnings), warnings
+
+
 def test_a_second_apply_refuses_naming_the_holder_and_changes_nothing(stack, cluster_name, unique_name, tmp_path,
                                                                       capsys):
     cluster = cluster_file(tmp_path, stack, cluster_name, [{"name": unique_name, "partitions": 1}])
@@ -139,7 +192,10 @@ def test_a_lock_left_by_a_killed_process_expires_after_its_ttl_and_not_before(st
         ready, _, _ = select.select([child.stdout], [], [], 30)
         assert ready, "the child did not take the lock in time"
         lock_id = child.stdout.readline().strip()
-        time.sleep(2 * heartbeat_interval(ttl))  # it has heartbeated since
+        # Long enough that the lock would expire soon after the kill without heartbeats.
+        time.sleep(3.0)
+        alive = current_view(lock_topics(stack, cluster_name))
+        assert alive.status == HELD and alive.last_alive_ms > alive.holder.timestamp_ms, "it heartbeats"
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=10)
@@ -199,9 +255,9 @@ def test_history_shows_each_apply_newest_first_with_outcomes_and_no_secrets(stac
     assert run_cli(capsys, "apply", "-c", str(first), "--auto-approve").code == 0
 
     create_outside(stack, blocker, config={"min.insync.replicas": "2"})  # makes the next create fail
-    second = write_cluster(tmp_path / "c.yaml", stack, [{"name": good, "partitions": 1},
-                                                         {"name": good2, "partitions": 1},
-                                                         {"name": clashing, "partitions": 1}],
+    second = write_cluster(tmp_path / "c2.yaml", stack, [{"name": good, "partitions": 1},
+                                                          {"name": good2, "partitions": 1},
+                                                          {"name": clashing, "partitions": 1}],
                            name=cluster_name, kafka=first_kafka)
     assert run_cli(capsys, "apply", "-c", str(second), "--auto-approve").code == 1
 
@@ -218,8 +274,8 @@ def test_history_shows_each_apply_newest_first_with_outcomes_and_no_secrets(stac
     records = data["records"]
     assert [r["result"] for r in records] == ["partial", "succeeded"]
     assert [(a["resource"], a["status"]) for a in records[1]["actions"]] == [(good, "done")]
-    assert sorted((a["resource"], a["status"]) for a in records[0]["actions"]) == [(clashing, "failed"),
-                                                                                  (good2, "done")]
+    assert sorted((a["resource"], a["status"]) for a in records[0]["actions"]) == sorted([(clashing, "failed"),
+                                                                                         (good2, "done")])
     assert "collides" in next(a["error"] for a in records[0]["actions"] if a["status"] == "failed")
     assert all(r["user"] == whoami().user and r["cluster"] == cluster_name and r["cluster_id"] for r in records)
     assert records[0]["lock_id"] != records[1]["lock_id"]
@@ -233,7 +289,7 @@ def test_history_shows_each_apply_newest_first_with_outcomes_and_no_secrets(stac
 
     # No changes: no lock taken, nothing recorded.
     generations_before = lock_topics(stack, cluster_name).listing()[0]
-    admin(stack).delete_topics([blocker])[blocker].result(timeout=30)
+    delete_outside(stack, blocker)
     assert run_cli(capsys, "apply", "-c", str(first), "--auto-approve").out.startswith("No changes")
     assert lock_topics(stack, cluster_name).listing()[0] == generations_before
     assert len(json.loads(run_cli(capsys, "history", "-c", str(first), "--format", "json").out)["records"]) == 2
