@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 import yaml
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -89,6 +90,26 @@ def write_cluster_file(directory: Path, bootstrap: str, names: list[str], partit
     path = directory / "bench.yaml"
     path.write_text(yaml.safe_dump(doc, sort_keys=False))
     return path
+
+
+def settle(read, attempts: int = 20) -> None:
+    """Repeat `read` until no broker answers UNKNOWN_TOPIC_OR_PART any more: on a loaded
+    machine a broker can lag behind the controller for a moment after a large create."""
+    for attempt in range(attempts):
+        try:
+            read()
+            return
+        except KafkaException:
+            if attempt == attempts - 1:
+                raise
+            time.sleep(1)
+
+
+def delete_topics(admin: AdminClient, names: list[str]) -> None:
+    for i in range(0, len(names), 500):
+        for future in admin.delete_topics(names[i:i + 500], request_timeout=300).values():
+            future.result()
+    wait_topics(admin, names, present=False)
 
 
 def floor_read(bootstrap: str, names: list[str], batch: int) -> int:
@@ -161,7 +182,7 @@ def bench_size(bootstrap: str, n: int, partitions: int, keep: bool) -> None:
         wait_in_sync(admin, names)
 
         # Plan vs the floor vs the per-topic reader vs Kafka's CLI.
-        floor_read(bootstrap, names, 100)  # warm-up: connections, broker caches
+        settle(lambda: floor_read(bootstrap, names, 100))  # warm-up, and every broker knows every topic
         best_batch, floor_time = None, None
         for batch in sorted({50, 100, 200, 500, n}):
             t, _ = timed(lambda: floor_read(bootstrap, names, batch))
@@ -188,11 +209,7 @@ def bench_size(bootstrap: str, n: int, partitions: int, keep: bool) -> None:
               f"({kgitops_apply / bare_apply:.2f}x)")
 
     if not keep:
-        for group in (names, bare):
-            for i in range(0, len(group), 500):
-                for future in admin.delete_topics(group[i:i + 500], request_timeout=300).values():
-                    future.result()
-        wait_topics(admin, names + bare, present=False)
+        delete_topics(admin, names + bare)
 
 
 def main() -> None:
@@ -206,6 +223,11 @@ def main() -> None:
     stack = status(layout)
     if not stack.healthy:
         stack = up(layout)
+    admin = AdminClient({"bootstrap.servers": stack.bootstrap_servers})
+    leftovers = [t for t in admin.list_topics(timeout=30).topics if t.startswith(("bench-", "benchbare-"))]
+    if leftovers:
+        print(f"deleting {len(leftovers)} topics left by an earlier benchmark run", flush=True)
+        delete_topics(admin, leftovers)
     for n in (int(s) for s in args.sizes.split(",")):
         bench_size(stack.bootstrap_servers, n, args.partitions or (3 if n <= 1000 else 1), args.keep)
 

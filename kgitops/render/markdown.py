@@ -28,7 +28,7 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     for a in ordered:
         risky = a.risks
         change = "; ".join(action_details(a)[:3])
-        table.append(f"| {':warning:' if risky else ''} | {SYMBOL_WORDS[a.symbol]} {a.kind.replace('_', ' ')} "
+        table.append(f"| {':warning:' if risky else ''} | {a.kind.replace('_', ' ')} "
                      f"| `{_cell(a.resource)}` | {_cell(change)} | {_cell(' '.join(risky))} |")
     if plan.unmanaged_topics:
         table += ["", f"{len(plan.unmanaged_topics)} unmanaged topic(s) left alone."]
