@@ -68,7 +68,8 @@ def compute(cluster_file: str) -> PlanRun:
     client_config = kafka_client_config(cluster)
     reader = KafkaReader(client_config)
     started = time.perf_counter()
-    live = reader.read(describe=cluster.manages, expected_cluster_id=cluster.cluster_id)
+    declared_keys = frozenset(key for topic in cluster.topics for key in topic.config)
+    live = reader.read(describe=cluster.manages, expected_cluster_id=cluster.cluster_id, config_keys=declared_keys)
     live = with_reassignments(live, cluster, client_config)
     timings["read_kafka"] = time.perf_counter() - started
 

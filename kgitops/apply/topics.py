@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import Future
-from typing import Callable, Sequence
+from typing import Callable, Sequence, TypeVar
 
 from confluent_kafka import KafkaException
 from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewPartitions,
@@ -17,6 +17,38 @@ from kgitops.apply.outcome import Outcome
 from kgitops.plan import AddPartitions, AlterTopicConfig, CreateTopic, DeleteTopic
 
 Report = Callable[[Outcome], None]
+T = TypeVar("T")
+
+# The KRaft controller refuses one request that would write more than 10,000 metadata
+# records ("excessively large batch operation"): a topic costs one record, plus one per
+# partition and one per config. Requests are cut well below that and sent together.
+MAX_RECORDS_PER_REQUEST = 5000
+
+
+def chunks(items: Sequence[T], weight: Callable[[T], int], limit: int = MAX_RECORDS_PER_REQUEST) -> list[list[T]]:
+    """`items` cut into consecutive groups whose total weight stays within `limit`."""
+    groups: list[list[T]] = []
+    current: list[T] = []
+    total = 0
+    for item in items:
+        w = weight(item)
+        if current and total + w > limit:
+            groups.append(current)
+            current, total = [], 0
+        current.append(item)
+        total += w
+    if current:
+        groups.append(current)
+    return groups
+
+
+def _in_chunks(send: Callable[[list], dict], items: list, weight: Callable, timeout: float) -> dict[str, str | None]:
+    """Send every chunk at once (the controller queues them), then collect all answers."""
+    in_flight = [send(group) for group in chunks(items, weight)]
+    errors: dict[str, str | None] = {}
+    for futures in in_flight:
+        errors.update(_collect(futures, timeout))
+    return errors
 
 
 def error_text(err: BaseException) -> str:
@@ -43,11 +75,15 @@ def create_topics(admin: AdminClient, actions: Sequence[CreateTopic], timeout: f
     if not actions:
         return []
     new = {a.topic: NewTopic(a.topic, a.partitions, a.replication_factor, config=dict(a.config)) for a in actions}
+    weight = {a.topic: 1 + a.partitions + len(a.config) for a in actions}
+    by_weight = lambda t: weight[t.topic]  # noqa: E731
     # Dry run first: the broker checks every topic (names, configs, replication) without
     # creating any, so a bad one is reported before the others are created.
-    checked = _collect(admin.create_topics(list(new.values()), validate_only=True, request_timeout=timeout), timeout)
+    checked = _in_chunks(lambda group: admin.create_topics(group, validate_only=True, request_timeout=timeout),
+                         list(new.values()), by_weight, timeout)
     valid = [new[a.topic] for a in actions if checked.get(a.topic) is None]
-    created = _collect(admin.create_topics(valid, request_timeout=timeout), timeout) if valid else {}
+    created = _in_chunks(lambda group: admin.create_topics(group, request_timeout=timeout),
+                         valid, by_weight, timeout) if valid else {}
     outcomes = []
     for a in actions:
         error = checked.get(a.topic) or created.get(a.topic)
@@ -88,7 +124,8 @@ def alter_configs(admin: AdminClient, actions: Sequence[AlterTopicConfig], timeo
             for c in a.changes
         ]
         resources.append(ConfigResource(ResourceType.TOPIC, a.topic, incremental_configs=entries))
-    errors = _collect(admin.incremental_alter_configs(resources, request_timeout=timeout), timeout)
+    errors = _in_chunks(lambda group: admin.incremental_alter_configs(group, request_timeout=timeout),
+                        resources, lambda r: len(r.incremental_configs), timeout)
     return _outcomes(actions, errors, report)
 
 
@@ -96,15 +133,17 @@ def add_partitions(admin: AdminClient, actions: Sequence[AddPartitions], timeout
                    report: Report) -> list[Outcome]:
     if not actions:
         return []
-    futures = admin.create_partitions([NewPartitions(a.topic, a.after) for a in actions], request_timeout=timeout)
-    errors = _collect(futures, timeout)
+    added = {a.topic: a.after - a.before for a in actions}
+    errors = _in_chunks(lambda group: admin.create_partitions(group, request_timeout=timeout),
+                        [NewPartitions(a.topic, a.after) for a in actions], lambda p: added[p.topic], timeout)
     return _outcomes(actions, errors, report)
 
 
 def delete_topics(admin: AdminClient, actions: Sequence[DeleteTopic], timeout: float, report: Report) -> list[Outcome]:
     if not actions:
         return []
-    errors = _collect(admin.delete_topics([a.topic for a in actions], request_timeout=timeout), timeout)
+    errors = _in_chunks(lambda group: admin.delete_topics(group, request_timeout=timeout),
+                        [a.topic for a in actions], lambda topic: 1, timeout)
     for name, error in errors.items():
         if error and error.startswith("UNKNOWN_TOPIC_OR_PART"):
             errors[name] = None  # already gone: a re-run after a crash converges

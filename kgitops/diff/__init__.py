@@ -42,16 +42,17 @@ def live_fingerprint(cluster: ClusterSpec, live: LiveCluster, registry: LiveRegi
     """A digest of the live state a plan depends on: the managed and claimed topics'
     assignments and configs, the brokers, and the managed subjects. Leaders and ISRs are
     left out: they move without anyone changing anything."""
-    declared = {t.name for t in cluster.topics}
-    relevant = sorted(n for n in live.topics if n in declared or cluster.owns(n))
-    topics = {
-        name: {
-            "replicas": [list(p.replicas) for p in live.topics[name].partitions],
-            "config": {k: e.value for k, e in sorted(live.topics[name].config.items())
-                       if e.is_topic_override or k in (cluster.topic(name).config if cluster.topic(name) else {})},
+    topics = {}
+    for name in sorted(live.topics):
+        spec = cluster.topic(name)
+        if spec is None and not cluster.owns(name):
+            continue
+        declared = spec.config if spec is not None else {}
+        topic = live.topics[name]
+        topics[name] = {
+            "replicas": [list(p.replicas) for p in topic.partitions],
+            "config": {k: e.value for k, e in sorted(topic.config.items()) if e.is_topic_override or k in declared},
         }
-        for name in relevant
-    }
     subjects = {}
     if registry is not None:
         subjects = {s: [v.version, v.schema_id, v.compatibility] for s, v in sorted(registry.subjects.items())}

@@ -26,6 +26,7 @@ from kgitops.model import Broker, LiveCluster, LiveConfigEntry, LivePartition, L
 # batches in flight overlap; one huge batch was measured slower (see benchmarks/plan_bench.py).
 DESCRIBE_CONFIGS_BATCH = 100
 UNKNOWN_TOPIC_RETRIES = 4
+TOPIC_OVERRIDE = ConfigSource.DYNAMIC_TOPIC_CONFIG.value
 
 
 class WrongCluster(KgitopsError):
@@ -54,9 +55,12 @@ class KafkaReader:
         self.stats = ReadStats()
 
     def read(self, describe: Callable[[str], bool] | None = None, *,
-             expected_cluster_id: str | None = None) -> LiveCluster:
+             expected_cluster_id: str | None = None, config_keys: frozenset[str] | None = None) -> LiveCluster:
         """The live cluster. Topic configs are described only for the topics `describe`
-        accepts (the declared and claimed ones); None means every non-internal topic."""
+        accepts (the declared and claimed ones); None means every non-internal topic.
+        With `config_keys`, inherited values are kept only for those keys (topic overrides
+        always are): a plan needs no other, and building ~40 entries per topic it would
+        throw away is most of the client-side cost on large clusters."""
         cluster_id, controller, brokers = self.describe_cluster()
         if expected_cluster_id and cluster_id != expected_cluster_id:
             raise WrongCluster(
@@ -65,7 +69,7 @@ class KafkaReader:
                 f"environment they come from), or update cluster_id if the cluster was rebuilt on purpose.")
         topics = self.read_topics()
         wanted = [t for t in topics if describe is None or describe(t)]
-        configs = self.describe_topic_configs(sorted(wanted))
+        configs = self.describe_topic_configs(sorted(wanted), config_keys)
         topics = {name: LiveTopic(t.name, t.partitions, configs.get(name, {}), t.topic_id)
                   for name, t in topics.items()}
         return LiveCluster(cluster_id=cluster_id, controller_id=controller, brokers=brokers, topics=topics)
@@ -104,7 +108,8 @@ class KafkaReader:
             topics[name] = LiveTopic(name, partitions)
         return topics
 
-    def describe_topic_configs(self, names: list[str]) -> dict[str, dict[str, LiveConfigEntry]]:
+    def describe_topic_configs(self, names: list[str], config_keys: frozenset[str] | None = None
+                               ) -> dict[str, dict[str, LiveConfigEntry]]:
         """Configs of `names` with their sources, batches sent together then collected."""
         started = time.perf_counter()
         configs: dict[str, dict[str, LiveConfigEntry]] = {}
@@ -130,7 +135,9 @@ class KafkaReader:
                             continue
                         raise ConnectionFailed(f"describing the configs of topic {resource.name} failed: "
                                                f"{_kafka_error_text(err)}") from err
-                    configs[resource.name] = {key: _config_entry(entry) for key, entry in entries.items()}
+                    configs[resource.name] = {
+                        key: _config_entry(entry) for key, entry in entries.items()
+                        if config_keys is None or key in config_keys or entry.source == TOPIC_OVERRIDE}
             if not pending:
                 break
             time.sleep(0.3 * (attempt + 1))

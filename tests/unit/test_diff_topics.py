@@ -157,3 +157,16 @@ def test_reassignment_in_progress_is_reported_never_started_again():
     assert result.actions == []
     (warning,) = result.warnings
     assert "reassignment is still in progress" in warning.message and "adding [3]" in warning.message
+
+
+@pytest.mark.parametrize("weights,limit,expected", [
+    ([1, 1, 1], 5, [[1, 1, 1]]),
+    ([3, 3, 3], 5, [[3], [3], [3]]),
+    ([2, 3, 4, 1], 5, [[2, 3], [4, 1]]),
+    ([9], 5, [[9]]),  # one item above the limit still goes, alone
+    ([], 5, []),
+])
+def test_admin_requests_are_cut_below_the_controller_limit(weights, limit, expected):
+    from kgitops.apply.topics import chunks
+
+    assert chunks(weights, lambda w: w, limit) == expected
