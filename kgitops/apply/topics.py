@@ -97,17 +97,15 @@ def create_topics(admin: AdminClient, actions: Sequence[CreateTopic], timeout: f
 
 
 def wait_for_topics(admin: AdminClient, topics: list[str], timeout: float) -> None:
-    """Until every topic has a leader for each partition, so the next steps (configs,
-    schemas, producers) find them. Bounded by `timeout`."""
+    """Until the metadata lists every topic, so that a plan run right after the apply finds
+    them. Leaders are not awaited: brokers elect them on their own, and on a large create
+    that takes seconds nothing after this step needs. Bounded by `timeout`."""
     deadline = time.monotonic() + timeout
     pending = set(topics)
     while pending and time.monotonic() < deadline:
         metadata = admin.list_topics(timeout=min(10.0, timeout))
-        for name in list(pending):
-            meta = metadata.topics.get(name)
-            if meta is not None and meta.error is None and meta.partitions and \
-                    all(p.leader >= 0 for p in meta.partitions.values()):
-                pending.discard(name)
+        # Listed with an error (LEADER_NOT_AVAILABLE) still counts: the topic exists.
+        pending = {name for name in pending if name not in metadata.topics}
         if pending:
             time.sleep(0.2)
 

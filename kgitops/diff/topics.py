@@ -130,7 +130,7 @@ def compare_configs(spec: TopicSpec, current: LiveTopic, result: TopicDiff) -> N
         have = effective_value(entry)
         # Compared with the effective value whatever its source: a declared value equal to
         # the broker default is no change.
-        if have is not None and canonical_value(key, have) == canonical_value(key, wanted):
+        if have is not None and (have == wanted or canonical_value(key, have) == canonical_value(key, wanted)):
             continue
         changes.append(ConfigChange(key=key, before=have, after=wanted, op="set", before_source=source_name(entry)))
         notes += config_risks(key, have, wanted, spec)

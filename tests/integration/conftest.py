@@ -12,3 +12,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/integration/" in str(item.fspath):
             item.add_marker(pytest.mark.integration)
+    # Tests that stop brokers run last, so that no other test meets a cluster still
+    # catching up after the restart.
+    items.sort(key=lambda item: item.get_closest_marker("stops_brokers") is not None)

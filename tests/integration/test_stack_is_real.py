@@ -70,6 +70,7 @@ def test_rf3_topic_round_trips_with_acks_all(stack, unique_name):
     assert _consume_all(stack.bootstrap_servers, unique_name, 5) == [f"record-{i}".encode() for i in range(5)]
 
 
+@pytest.mark.stops_brokers
 def test_acks_all_survives_one_broker_down_and_fails_with_two_down(stack, unique_name):
     _create_topic(stack.bootstrap_servers, unique_name)
     try:
