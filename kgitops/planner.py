@@ -70,8 +70,10 @@ def compute(cluster_file: str) -> PlanRun:
     started = time.perf_counter()
     declared_keys = frozenset(key for topic in cluster.topics for key in topic.config)
     live = reader.read(describe=cluster.manages, expected_cluster_id=cluster.cluster_id, config_keys=declared_keys)
-    live = with_reassignments(live, cluster, client_config)
     timings["read_kafka"] = time.perf_counter() - started
+    started = time.perf_counter()
+    live = with_reassignments(live, cluster, client_config)
+    timings["reassignments"] = time.perf_counter() - started
 
     registry, registry_client = None, None
     if cluster.schema_registry is not None and (cluster.subjects or cluster.owned_prefixes):

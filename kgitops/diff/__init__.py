@@ -20,19 +20,21 @@ def build_plan(cluster: ClusterSpec, live: LiveCluster, registry: LiveRegistry |
     topics = diff_topics(cluster, live)
     actions: list[Action] = list(topics.actions)
     refusals = list(topics.refusals) + list(extra_refusals or [])
+    subject_warnings: list[Problem] = []
     if registry is not None:
         from kgitops.diff.subjects import diff_subjects
 
         subject_actions, subject_problems = diff_subjects(cluster, registry)
         actions += subject_actions
-        refusals += subject_problems
+        refusals += [p for p in subject_problems if p.severity != "warning"]
+        subject_warnings = [p for p in subject_problems if p.severity == "warning"]
     return Plan(
         cluster=cluster.name,
         cluster_id=live.cluster_id,
         actions=sort_actions(actions),
         unmanaged_topics=tuple(topics.unmanaged),
         refusals=tuple(refusals),
-        warnings=tuple(warnings or ()) + tuple(topics.warnings),
+        warnings=tuple(warnings or ()) + tuple(topics.warnings) + tuple(subject_warnings),
         live_fingerprint=live_fingerprint(cluster, live, registry),
         desired_fingerprint=desired_fingerprint(cluster),
     )
