@@ -69,7 +69,8 @@ def compute(cluster_file: str) -> PlanRun:
     reader = KafkaReader(client_config)
     started = time.perf_counter()
     declared_keys = frozenset(key for topic in cluster.topics for key in topic.config)
-    live = reader.read(describe=cluster.manages, expected_cluster_id=cluster.cluster_id, config_keys=declared_keys)
+    live = reader.read(describe=cluster.manages, expected_cluster_id=cluster.cluster_id, config_keys=declared_keys,
+                       declared=[t.name for t in cluster.topics])
     timings["read_kafka"] = time.perf_counter() - started
     started = time.perf_counter()
     live = with_reassignments(live, cluster, client_config)
