@@ -187,14 +187,15 @@ def _config_entry(entry) -> LiveConfigEntry:
     )
 
 
+SOURCE_NAMES = {s.value: s.name for s in ConfigSource}
+
+
 def _source_name(source) -> str:
-    """confluent-kafka gives a ConfigSource for entries but a bare int for synonyms."""
+    """confluent-kafka reports a source as a ConfigSource or as its bare int; a table
+    lookup, because building the enum from an int costs more than the rest of the entry."""
     if hasattr(source, "name"):
         return source.name
-    try:
-        return ConfigSource(source).name
-    except ValueError:
-        return str(source)
+    return SOURCE_NAMES.get(source, str(source))
 
 
 def _kafka_error_text(err: BaseException) -> str:
