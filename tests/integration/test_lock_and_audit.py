@@ -85,12 +85,22 @@ def test_contenders_racing_for_the_lock_exactly_one_wins_each_time(stack, cluste
     assert generations == [3], "older generations are deleted once a newer one is held"
 
 
+def eventually_listed(topics, generations: list[int], timeout: float = 15.0) -> bool:
+    """Deleting a topic takes a moment to reach every broker's metadata: wait, bounded."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if topics.listing()[0] == generations:
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def test_a_slow_contender_that_creates_a_stale_generation_deletes_it_and_refuses(stack, cluster_name):
     holder_topics = lock_topics(stack, cluster_name)
     first = acquire(holder_topics, "sha256:a", ttl_s=60, cluster_file="c.yaml")
     first.release()
     holder = acquire(holder_topics, "sha256:b", ttl_s=60, cluster_file="c.yaml")  # generation 2; 1 is deleted
-    assert holder_topics.listing()[0] == [2]
+    assert eventually_listed(holder_topics, [2])
 
     slow = lock_topics(stack, cluster_name)
     listing = slow.listing
@@ -100,7 +110,7 @@ def test_a_slow_contender_that_creates_a_stale_generation_deletes_it_and_refuses
         with pytest.raises(LockHeld) as refused:
             acquire(slow, "sha256:slow", ttl_s=60, cluster_file="c.yaml")
         assert holder.lock_id in refused.value.message
-        assert holder_topics.listing()[0] == [2], "the stale generation 1 it created is deleted again"
+        assert eventually_listed(holder_topics, [2]), "the stale generation 1 it created is deleted again"
         assert current_view(holder_topics).holder.lock_id == holder.lock_id
     finally:
         holder.release()
