@@ -39,7 +39,6 @@ from kgitops.apply import ApplySettings, execute  # noqa: E402
 from kgitops.apply.topics import chunks  # noqa: E402
 from kgitops.devstack import jars  # noqa: E402
 from kgitops.devstack.stack import StackLayout, status, up  # noqa: E402
-from kgitops.live.kafka import KafkaReader  # noqa: E402
 
 CONFIG = {"min.insync.replicas": "2", "retention.ms": "86400000"}
 SETTLE_SECONDS = 15

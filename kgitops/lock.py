@@ -56,6 +56,7 @@ from confluent_kafka.admin import AdminClient
 from kgitops.errors import ConnectionFailed, InputError, KgitopsError
 from kgitops.live import internal_topics
 from kgitops.live.connect import DEFAULT_TIMEOUT_S
+from kgitops.live.kafka_errors import kafka_error_text
 
 LOCK_TOPIC_PREFIX = "__kgitops_lock."
 RECORD_VERSION = 1
@@ -292,7 +293,7 @@ class LockTopics:
         try:
             metadata = self.admin.list_topics(timeout=self.timeout)
         except Exception as err:
-            raise ConnectionFailed(f"listing topics failed: {internal_topics.kafka_error_text(err)}") from err
+            raise ConnectionFailed(f"listing topics failed: {kafka_error_text(err)}") from err
         generations = sorted(g for g in map(self.generation_of, metadata.topics) if g is not None)
         return generations, len(metadata.brokers)
 

@@ -6,14 +6,13 @@ DeleteTopics. Every action gets an Outcome with the broker's exact error.
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future
 from typing import Callable, Sequence, TypeVar
 
-from confluent_kafka import KafkaException
 from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewPartitions,
                                    NewTopic, ResourceType)
 
 from kgitops.apply.outcome import Outcome
+from kgitops.live.kafka_errors import kafka_error_text
 from kgitops.plan import AddPartitions, AlterTopicConfig, CreateTopic, DeleteTopic
 
 Report = Callable[[Outcome], None]
@@ -51,13 +50,6 @@ def _in_chunks(send: Callable[[list], dict], items: list, weight: Callable, time
     return errors
 
 
-def error_text(err: BaseException) -> str:
-    if isinstance(err, KafkaException) and err.args and hasattr(err.args[0], "str"):
-        kerr = err.args[0]
-        return f"{kerr.name()}: {kerr.str()}"
-    return f"{type(err).__name__}: {err}"
-
-
 def _collect(futures: dict, timeout: float) -> dict[str, str | None]:
     """Wait for every future; the error text per key, None for success."""
     errors: dict[str, str | None] = {}
@@ -67,7 +59,7 @@ def _collect(futures: dict, timeout: float) -> dict[str, str | None]:
             future.result(timeout=timeout)
             errors[name] = None
         except Exception as err:  # each topic's own error is the outcome, not a crash
-            errors[name] = error_text(err)
+            errors[name] = kafka_error_text(err)
     return errors
 
 

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     refused = refusal_exit_code(plan)
     if refused is not None:
         print(render(plan, "text"))
-        print(f"Error: refused; nothing was changed.", file=sys.stderr)
+        print("Error: refused; nothing was changed.", file=sys.stderr)
         return refused
     if args.plan_file:
         saved = read_saved_plan(args.plan_file)

@@ -14,6 +14,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from kgitops.errors import ConnectionFailed
+from kgitops.live.kafka_errors import kafka_error_text
 
 
 @dataclass(frozen=True)
@@ -159,11 +160,3 @@ def topic_exists(admin: AdminClient, name: str, timeout: float) -> bool:
     except KafkaException as err:
         raise ConnectionFailed(f"reading the metadata of topic {name} failed: {kafka_error_text(err)}") from err
     return meta is not None and meta.error is None and bool(meta.partitions)
-
-
-def kafka_error_text(err: object) -> str:
-    if isinstance(err, KafkaException) and err.args:
-        err = err.args[0]
-    if isinstance(err, KafkaError):
-        return f"{err.str()} ({err.name()})"
-    return str(err)

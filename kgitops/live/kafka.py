@@ -18,6 +18,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, Res
 
 from kgitops.config.topic_names import is_internal
 from kgitops.errors import ConnectionFailed, KgitopsError
+from kgitops.live.kafka_errors import kafka_error_text
 from kgitops.live.connect import CONNECT_TIMEOUT_S, kafka_timeout
 from kgitops.model import Broker, LiveCluster, LiveConfigEntry, LivePartition, LiveTopic
 
@@ -92,7 +93,7 @@ class KafkaReader:
             result = self.admin.describe_cluster(request_timeout=wait).result(timeout=wait + 2)
         except (KafkaException, TimeoutError, Exception) as err:
             raise ConnectionFailed(
-                f"cannot reach Kafka at {self.bootstrap}: {_kafka_error_text(err)}. Check that the brokers are up "
+                f"cannot reach Kafka at {self.bootstrap}: {kafka_error_text(err)}. Check that the brokers are up "
                 f"and reachable from here, and the kafka settings of the cluster file.") from err
         self.stats.record("describe_cluster", started)
         brokers = tuple(sorted((Broker(n.id, n.host, n.port, n.rack) for n in result.nodes), key=lambda b: b.id))
@@ -106,7 +107,7 @@ class KafkaReader:
             metadata = self.admin.list_topics(timeout=self.timeout)
         except KafkaException as err:
             raise ConnectionFailed(f"reading topic metadata from {self.bootstrap} failed: "
-                                   f"{_kafka_error_text(err)}") from err
+                                   f"{kafka_error_text(err)}") from err
         self.stats.record("metadata", started)
         topics = {}
         for name, meta in metadata.topics.items():
@@ -158,7 +159,7 @@ class KafkaReader:
                         retry.append(resource.name)
                         continue
                     raise ConnectionFailed(f"describing the configs of topic {resource.name} failed: "
-                                           f"{_kafka_error_text(err)}") from err
+                                           f"{kafka_error_text(err)}") from err
                 if resource.name in existing:
                     configs[resource.name] = {
                         key: _config_entry(entry) for key, entry in entries.items()
@@ -196,11 +197,3 @@ def _source_name(source) -> str:
     if hasattr(source, "name"):
         return source.name
     return SOURCE_NAMES.get(source, str(source))
-
-
-def _kafka_error_text(err: BaseException) -> str:
-    if isinstance(err, KafkaException) and err.args:
-        kerr = err.args[0]
-        if hasattr(kerr, "str"):
-            return f"{kerr.str()} ({kerr.name()})"
-    return str(err) or type(err).__name__

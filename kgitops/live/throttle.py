@@ -31,6 +31,7 @@ from confluent_kafka.admin import (
 )
 
 from kgitops.errors import KgitopsError
+from kgitops.live.kafka_errors import kafka_error_text
 
 LEADER_RATE = "leader.replication.throttled.rate"
 FOLLOWER_RATE = "follower.replication.throttled.rate"
@@ -242,13 +243,13 @@ class ReplicationThrottle:
         try:
             return future.result(timeout=self._timeout + 5)
         except (KafkaException, TimeoutError) as exc:
-            raise ThrottleError(f"could not {what}: {_error_text(exc)}") from exc
+            raise ThrottleError(f"could not {what}: {kafka_error_text(exc)}") from exc
 
     def _error_of(self, future: Future) -> str | None:
         try:
             future.result(timeout=self._timeout + 5)
         except (KafkaException, TimeoutError) as exc:
-            return _error_text(exc)
+            return kafka_error_text(exc)
         return None
 
 
@@ -288,16 +289,6 @@ def _restore_entry(key: str, previous: str | None) -> ConfigEntry:
     if previous is None:
         return ConfigEntry(key, None, incremental_operation=AlterConfigOpType.DELETE)
     return ConfigEntry(key, previous, incremental_operation=AlterConfigOpType.SET)
-
-
-def _error_text(exc: BaseException) -> str:
-    if isinstance(exc, KafkaException) and exc.args:
-        error = exc.args[0]
-        if hasattr(error, "str") and hasattr(error, "name"):
-            return f"{error.name()}: {error.str()}"
-    if isinstance(exc, TimeoutError):
-        return "no answer in time (is the broker up?)"
-    return str(exc)
 
 
 def throttle_left_behind(problems: Sequence[str]) -> str:

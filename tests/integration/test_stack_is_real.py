@@ -7,7 +7,7 @@ import time
 
 import httpx
 import pytest
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+from confluent_kafka import Consumer, KafkaError, Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from kgitops.devstack.stack import live_broker_count, start_node, stop_node

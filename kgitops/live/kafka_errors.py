@@ -1,0 +1,17 @@
+"""One readable form for confluent-kafka errors: `NAME: description` (for example
+`TOPIC_ALREADY_EXISTS: Topic 'orders' already exists.`), used in every message and outcome."""
+from __future__ import annotations
+
+from concurrent.futures import TimeoutError as FutureTimeout
+
+from confluent_kafka import KafkaError, KafkaException
+
+
+def kafka_error_text(err: object) -> str:
+    if isinstance(err, KafkaException) and err.args:
+        err = err.args[0]
+    if isinstance(err, KafkaError):
+        return f"{err.name()}: {err.str()}"
+    if isinstance(err, (TimeoutError, FutureTimeout)):
+        return "no answer in time (are the brokers up and reachable?)"
+    return str(err) or type(err).__name__
