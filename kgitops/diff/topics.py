@@ -46,6 +46,7 @@ def diff_topics(cluster: ClusterSpec, live: LiveCluster) -> TopicDiff:
         compare_partitions(spec, current, result)
         compare_replication(spec, current, live, result)
         compare_configs(spec, current, result)
+        report_leftover_throttle(spec, current, live, result)
     declared = {t.name for t in cluster.topics}
     for name in sorted(set(live.topics) - declared):
         if cluster.owns(name):
@@ -141,6 +142,21 @@ def compare_configs(spec: TopicSpec, current: LiveTopic, result: TopicDiff) -> N
                                         after_note="override removed: the broker default applies"))
     if changes:
         result.actions.append(AlterTopicConfig(topic=spec.name, changes=tuple(changes), risks=tuple(notes)))
+
+
+def report_leftover_throttle(spec: TopicSpec, current: LiveTopic, live: LiveCluster, result: TopicDiff) -> None:
+    """Throttled-replica lists on a topic with no reassignment in flight are most likely left
+    by an interrupted one (kgitops never resets them: an operator may be moving data). Say
+    so, since a forgotten throttle slows that topic's replication for good."""
+    if spec.name in live.reassignments:
+        return
+    left = sorted(k for k in UNMANAGED_CONFIGS if k in current.config and current.config[k].is_topic_override
+                  and current.config[k].value)
+    if left:
+        result.warnings.append(Problem(
+            f"topic {spec.name}: {', '.join(left)} set but no reassignment is in progress: a replication "
+            f"throttle left by an interrupted reassignment? Remove it (kafka-configs --alter --delete-config) "
+            f"if nobody is moving this topic's data", severity="warning", **_where(spec)))
 
 
 def config_risks(key: str, before: str | None, after: str | None, spec: TopicSpec) -> list[str]:

@@ -170,3 +170,11 @@ def test_admin_requests_are_cut_below_the_controller_limit(weights, limit, expec
     from kgitops.apply.topics import chunks
 
     assert chunks(weights, lambda w: w, limit) == expected
+
+
+def test_a_throttle_left_without_a_reassignment_is_reported():
+    result = diff_topics(cluster(spec()), live(live_topic("orders", overrides={
+        "leader.replication.throttled.replicas": "0:1"})))
+    assert result.actions == []
+    (warning,) = result.warnings
+    assert "leader.replication.throttled.replicas set but no reassignment is in progress" in warning.message
