@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from kgitops.config import yaml_nodes
-from kgitops.config.loader import load_cluster
-from kgitops.policy import check_desired
+from kgitops.desired import yaml_nodes
+from kgitops.desired.loader import load_cluster
+from kgitops.policy.desired import check_desired
 
 CLUSTER = """\
 name: bench

@@ -26,7 +26,7 @@ def _format_arg(p: argparse.ArgumentParser, choices: tuple[str, ...] = FORMATS) 
 
 
 def _byte_rate(text: str) -> int:
-    from kgitops.config.topic_configs import parse_size_bytes
+    from kgitops.desired.topic_configs import parse_size_bytes
 
     try:
         value = parse_size_bytes(text)

@@ -43,7 +43,7 @@ class SubjectSpec:
 @dataclass(frozen=True)
 class TopicSpec:
     """A topic as declared. `config` holds Kafka topic configs in Kafka's canonical string
-    form (see kgitops.config.topic_configs.canonical_value), already merged with the
+    form (see kgitops.desired.topic_configs.canonical_value), already merged with the
     cluster's defaults and per-cluster overrides."""
 
     name: str
@@ -94,7 +94,7 @@ class Policy:
 @dataclass(frozen=True)
 class KafkaConnection:
     """How to reach the cluster. Values may hold `${VAR}` placeholders; they are resolved
-    from the environment only when connecting (kgitops.config.interpolate), so secrets
+    from the environment only when connecting (kgitops.desired.interpolate), so secrets
     never live in Git, in plans or in output."""
 
     bootstrap_servers: str

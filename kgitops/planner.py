@@ -8,15 +8,15 @@ import dataclasses
 import time
 from dataclasses import dataclass, field
 
-from kgitops.config.loader import load_cluster
+from kgitops.desired.loader import load_cluster
 from kgitops.diff import build_plan
 from kgitops.errors import InputError, Problem
 from kgitops.live.connect import kafka_client_config
 from kgitops.live.kafka import KafkaReader
 from kgitops.model import ClusterSpec, LiveCluster, LiveRegistry
 from kgitops.plan import Plan
-from kgitops.policy import check_desired
-from kgitops.policy_live import check_live
+from kgitops.policy.desired import check_desired
+from kgitops.policy.live import check_live
 
 
 @dataclass
@@ -78,7 +78,8 @@ def compute(cluster_file: str) -> PlanRun:
 
     registry, registry_client = None, None
     if cluster.schema_registry is not None and (cluster.subjects or cluster.owned_prefixes):
-        from kgitops.live.registry import RegistryClient, read_registry
+        from kgitops.live.registry import read_registry
+        from kgitops.live.registry_client import RegistryClient
 
         started = time.perf_counter()
         registry_client = RegistryClient.from_connection(cluster.schema_registry, cluster.source_file)

@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 
 from kgitops.apply.outcome import Outcome
 from kgitops.errors import KgitopsError
-from kgitops.live.registry import RegistryClient, SubjectNotFound, is_transitive
+from kgitops.live.registry_client import RegistryClient, SubjectNotFound, is_transitive
 from kgitops.plan import Action, DeleteSubject, RegisterSchema, SetCompatibility
 
 SCHEMA_ACTIONS = (SetCompatibility, RegisterSchema, DeleteSubject)

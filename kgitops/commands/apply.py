@@ -9,10 +9,10 @@ from pathlib import Path
 from kgitops import planner
 from kgitops.apply import ApplySettings, execute
 from kgitops.apply.outcome import Outcome
-from kgitops.audit import audited_apply, plan_digest
+from kgitops.bookkeeping.audit import audited_apply, plan_digest
 from kgitops.commands.plan import refusal_exit_code, render
 from kgitops.errors import EXIT_ERROR, EXIT_OK, InputError, KgitopsError
-from kgitops.lock import cluster_lock
+from kgitops.bookkeeping.lock import cluster_lock
 from kgitops.plan import Plan, plan_from_dict
 from kgitops.render.text import render_text
 

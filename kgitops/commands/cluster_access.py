@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kgitops.config.loader import load_cluster
+from kgitops.desired.loader import load_cluster
 from kgitops.live.connect import kafka_client_config
 from kgitops.live.kafka import KafkaReader, WrongCluster
 from kgitops.model import ClusterSpec

@@ -5,7 +5,7 @@ topic does not exist (a note on stderr says so).
 `--format json` prints one object:
 
     {"format_version": 1, "cluster": name, "source": "topic" | "file", "location": topic or path,
-     "records": [audit record, ...]}   # newest first; fields as kgitops.audit.apply_record
+     "records": [audit record, ...]}   # newest first; fields as kgitops.bookkeeping.audit.apply_record
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import argparse
 import json
 import sys
 
-from kgitops import audit
+from kgitops.bookkeeping import audit
 from kgitops.commands.cluster_access import open_cluster
 from kgitops.errors import EXIT_OK, InputError
 

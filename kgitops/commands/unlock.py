@@ -7,7 +7,7 @@ import argparse
 
 from kgitops.commands.cluster_access import open_cluster
 from kgitops.errors import EXIT_OK
-from kgitops.lock import HELD, RELEASED_STATUS, LockTopics, force_unlock, iso_time
+from kgitops.bookkeeping.lock import HELD, RELEASED_STATUS, LockTopics, force_unlock, iso_time
 
 
 def run(args: argparse.Namespace) -> int:

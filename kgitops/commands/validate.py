@@ -18,9 +18,9 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
-from kgitops.config.loader import Loaded, display_path, load_cluster
+from kgitops.desired.loader import Loaded, display_path, load_cluster
 from kgitops.errors import EXIT_ERROR, EXIT_OK, EXIT_REJECTED, InputError, Problem
-from kgitops.policy import check_desired
+from kgitops.policy.desired import check_desired
 
 JSON_VERSION = 1
 
@@ -70,7 +70,7 @@ def check_registry_compatibility(loaded: Loaded, args: argparse.Namespace) -> li
         return []
     from kgitops.diff.subjects import check_against_registry
     from kgitops.errors import ConnectionFailed
-    from kgitops.live.registry import RegistryClient
+    from kgitops.live.registry_client import RegistryClient
 
     try:
         with RegistryClient.from_connection(cluster.schema_registry, cluster.source_file,

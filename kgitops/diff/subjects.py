@@ -21,7 +21,9 @@ from typing import Sequence
 from kgitops.avro import compatibility
 from kgitops.avro.schema import normalised
 from kgitops.errors import InputError, Problem
-from kgitops.live.registry import DEFAULT_GLOBAL_LEVEL, RegistryClient, is_claimed, read_registry, topic_of_subject
+from kgitops.desired.topic_names import is_claimed, topic_of_subject
+from kgitops.live.registry import read_registry
+from kgitops.live.registry_client import DEFAULT_GLOBAL_LEVEL, RegistryClient
 from kgitops.model import ClusterSpec, LiveRegistry, LiveSubject, SubjectSpec
 from kgitops.plan import Action, DeleteSubject, RegisterSchema, SetCompatibility
 

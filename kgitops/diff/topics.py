@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from kgitops.config.topic_configs import canonical_value
+from kgitops.desired.topic_configs import canonical_value
 from kgitops.diff import risks
 from kgitops.errors import Problem
 from kgitops.model import ClusterSpec, LiveCluster, LiveConfigEntry, LiveTopic, TopicSpec
@@ -108,7 +108,7 @@ def compare_replication(spec: TopicSpec, current: LiveTopic, live: LiveCluster, 
 
 
 def plan_assignment(current: dict[int, tuple[int, ...]], live: LiveCluster, target_rf: int) -> dict[int, tuple[int, ...]]:
-    from kgitops.placement import reassign_for_replication_factor
+    from kgitops.diff.placement import reassign_for_replication_factor
 
     racks = {b.id: b.rack for b in live.brokers}
     return {p: tuple(r) for p, r in reassign_for_replication_factor(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import os
 
-from kgitops.config.interpolate import resolve
+from kgitops.desired.interpolate import resolve
 from kgitops.model import ClusterSpec
 
 # librdkafka reports every refused connection on stderr; kgitops turns failures into one

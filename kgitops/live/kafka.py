@@ -16,7 +16,7 @@ from typing import Callable, Collection
 from confluent_kafka import KafkaError, KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, ResourceType
 
-from kgitops.config.topic_names import is_internal
+from kgitops.desired.topic_names import is_internal
 from kgitops.errors import ConnectionFailed, KgitopsError
 from kgitops.live.kafka_errors import kafka_error_text
 from kgitops.live.connect import CONNECT_TIMEOUT_S, kafka_timeout

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kgitops.plan import (Action, AddPartitions, AlterTopicConfig, ChangeReplicationFactor, CreateTopic,
                           DeleteSubject, DeleteTopic, Plan, RegisterSchema, SetCompatibility)
-from kgitops.config.loader import display_path
+from kgitops.desired.loader import display_path
 from kgitops.render.values import human
 
 MAX_WARNINGS_SHOWN = 10  # a large imported cluster can warn about thousands of topics

@@ -1,7 +1,7 @@
 """Config values as people read them: `604800000 (7d)`, `1073741824 (1 GiB)`."""
 from __future__ import annotations
 
-from kgitops.config import topic_configs
+from kgitops.desired import topic_configs
 
 
 def human(key: str, value: str | None) -> str:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import pytest
 
 from kgitops.avro.compatibility import check
-from kgitops.live.registry import RegistryClient, RegistryError, is_transitive
+from kgitops.live.registry_client import RegistryClient, RegistryError, is_transitive
 
 avro_cases = pytest.importorskip("tests.avro_cases", reason="the Avro case table is not written yet")
 CASES = avro_cases.CASES

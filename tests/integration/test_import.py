@@ -18,7 +18,7 @@ import yaml
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from kgitops.importer import IMPORT_REASON, import_cluster
-from kgitops.live.registry import RegistryClient
+from kgitops.live.registry_client import RegistryClient
 from tests.integration.kgitops_helpers import run_cli
 
 TOPIC_COUNT = 200

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from kgitops.live.connect import LIBRDKAFKA_LOGGER
-from kgitops.lock import (HELD, RELEASED_STATUS, LockHeld, LockTopics, acquire, current_view,
+from kgitops.bookkeeping.lock import (HELD, RELEASED_STATUS, LockHeld, LockTopics, acquire, current_view,
                           heartbeat_interval, whoami)
 from tests.integration.kgitops_helpers import (admin, create_outside, delete_outside, run_cli, topic_exists,
                                                write_cluster)
@@ -118,7 +118,7 @@ def test_a_slow_contender_that_creates_a_stale_generation_deletes_it_and_refuses
 
 def test_a_generation_whose_creator_died_before_writing_is_taken_over_after_a_grace(stack, cluster_name,
                                                                                    monkeypatch):
-    import kgitops.lock
+    import kgitops.bookkeeping.lock
 
     topics = lock_topics(stack, cluster_name)
     assert topics.create(1, brokers=3)  # as if its creator died right after creating it
@@ -126,7 +126,7 @@ def test_a_generation_whose_creator_died_before_writing_is_taken_over_after_a_gr
         acquire(topics, "sha256:x", ttl_s=60, cluster_file="c.yaml")
     assert "taking the apply lock" in refused.value.message and "generation 1" in refused.value.message
 
-    monkeypatch.setattr(kgitops.lock, "ACQUIRING_GRACE_S", 3.0)  # 30 s in real life
+    monkeypatch.setattr(kgitops.bookkeeping.lock, "ACQUIRING_GRACE_S", 3.0)  # 30 s in real life
     time.sleep(3.2)
     successor = acquire(topics, "sha256:x", ttl_s=60, cluster_file="c.yaml")
     assert successor.generation == 2
@@ -185,7 +185,7 @@ def test_apply_waits_for_the_lock_when_asked_to(stack, cluster_name, unique_name
 KILLED_HOLDER = """
 import sys, time
 from kgitops.live.connect import LIBRDKAFKA_LOGGER
-from kgitops.lock import LockTopics, acquire, ttl_from_env
+from kgitops.bookkeeping.lock import LockTopics, acquire, ttl_from_env
 topics = LockTopics({"bootstrap.servers": sys.argv[1], "logger": LIBRDKAFKA_LOGGER}, sys.argv[2])
 lock = acquire(topics, "sha256:killed", ttl_s=ttl_from_env(), cluster_file="c.yaml")
 print(lock.lock_id, flush=True)

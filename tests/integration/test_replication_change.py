@@ -30,7 +30,7 @@ from kgitops.live.throttle import (
     throttle_plan,
 )
 from kgitops.model import Broker
-from kgitops.placement import reassign_for_replication_factor
+from kgitops.diff.placement import reassign_for_replication_factor
 from kgitops.plan import ChangeReplicationFactor
 
 BROKER_IDS = (1, 2, 3)

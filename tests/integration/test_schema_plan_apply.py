@@ -12,7 +12,8 @@ import pytest
 from kgitops.apply.schemas import apply_schema_actions
 from kgitops.diff.subjects import check_against_registry, diff_subjects
 from kgitops.errors import Problem
-from kgitops.live.registry import RegistryClient, read_registry
+from kgitops.live.registry import read_registry
+from kgitops.live.registry_client import RegistryClient
 from kgitops.model import ClusterSpec, KafkaConnection, Location, Policy, SubjectSpec
 from kgitops.plan import DeleteSubject, RegisterSchema, SetCompatibility
 

@@ -6,7 +6,8 @@ import json
 import pytest
 
 from kgitops.diff.subjects import diff_subjects, level_change_risks
-from kgitops.live.registry import managed_subjects, topic_of_subject
+from kgitops.desired.topic_names import topic_of_subject
+from kgitops.live.registry import managed_subjects
 from kgitops.model import ClusterSpec, KafkaConnection, LiveRegistry, LiveSubject, Location, Policy, SubjectSpec
 from kgitops.plan import DeleteSubject, RegisterSchema, SetCompatibility
 

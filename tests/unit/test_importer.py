@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kgitops.config.loader import load_cluster
-from kgitops.config.topic_configs import parse_config_value
+from kgitops.desired.loader import load_cluster
+from kgitops.desired.topic_configs import parse_config_value
 from kgitops.diff.topics import diff_topics
 from kgitops.errors import InputError
 from kgitops.importer import (IMPORT_REASON, ConfigValue, ImportedSchema, ImportedTopic, RegistryFindings,
@@ -15,7 +15,7 @@ from kgitops.importer import (IMPORT_REASON, ConfigValue, ImportedSchema, Import
                               refuse_conflicts, shared_default_configs, subjects_to_import, write_files)
 from kgitops.model import (Broker, ClusterSpec, KafkaConnection, LiveCluster, LiveConfigEntry, LivePartition,
                            LiveTopic, Policy)
-from kgitops.policy import check_desired
+from kgitops.policy.desired import check_desired
 
 BROKERS = (Broker(1, "h", 1), Broker(2, "h", 2), Broker(3, "h", 3))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kgitops.cli import main
-from kgitops.config.loader import Loaded, load_cluster
+from kgitops.desired.loader import Loaded, load_cluster
 from kgitops.errors import InputError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -257,7 +257,7 @@ def test_shipped_json_schemas_work_as_files_for_other_tools(monkeypatch) -> None
     from jsonschema import Draft202012Validator
     from referencing import Registry, Resource
 
-    from kgitops.config.schema_errors import load_schema
+    from kgitops.desired.schema_errors import load_schema
 
     cluster_schema, topics_schema = load_schema("cluster.schema.json"), load_schema("topics.schema.json")
     Draft202012Validator.check_schema(cluster_schema)

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from kgitops.apply.outcome import Outcome
-from kgitops.audit import FAILED, INTERRUPTED, PARTIAL, SUCCEEDED, apply_record, encode, overall_result, read_file
-from kgitops.lock import (ABANDONED, ACQUIRED, ACQUIRING, EXPIRED, HEARTBEAT, HELD, PROBE, RELEASED,
+from kgitops.bookkeeping.audit import FAILED, INTERRUPTED, PARTIAL, SUCCEEDED, apply_record, encode, overall_result, read_file
+from kgitops.bookkeeping.lock import (ABANDONED, ACQUIRED, ACQUIRING, EXPIRED, HEARTBEAT, HELD, PROBE, RELEASED,
                           RELEASED_STATUS, Identity, LockRecord, decode_record, encode_record, heartbeat_interval,
                           held_message, lock_view)
 from kgitops.plan import CreateTopic, DeleteTopic, Plan

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from kgitops.model import ClusterSpec, KafkaConnection, Location, Policy, PolicyException, TopicSpec
-from kgitops.policy import check_desired
+from kgitops.policy.desired import check_desired
 
 POLICY_FILE = "clusters/prod.yaml"
 RULE_LOCATIONS = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kgitops.config.topic_configs import (
+from kgitops.desired.topic_configs import (
     TOPIC_CONFIGS,
     canonical_value,
     default_value,

@@ -47,18 +47,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
-from kgitops.config.loader import EXCEPTION_RULES, display_path, load_cluster
-from kgitops.config.schema_files import avro_problem
-from kgitops.config.topic_configs import TOPIC_CONFIGS, canonical_value, human_ms, parse_config_value
-from kgitops.config.yaml_nodes import read_yaml_file
+from kgitops.desired.loader import EXCEPTION_RULES, display_path, load_cluster
+from kgitops.desired.schema_files import avro_problem
+from kgitops.desired.topic_configs import TOPIC_CONFIGS, canonical_value, human_ms, parse_config_value
+from kgitops.desired.yaml_nodes import read_yaml_file
 from kgitops.diff.topics import UNMANAGED_CONFIGS, diff_topics
 from kgitops.errors import ConnectionFailed, InputError, KgitopsError
-from kgitops.import_yaml import render_cluster_file, render_topic_file, scalar
+from kgitops.importer.yaml_text import render_cluster_file, render_topic_file, scalar
 from kgitops.live.connect import kafka_client_config
 from kgitops.live.kafka import KafkaReader
-from kgitops.live.registry import RegistryClient, SubjectNotFound, VersionNotFound, is_claimed
+from kgitops.desired.topic_names import is_claimed
+from kgitops.live.registry_client import RegistryClient, SubjectNotFound, VersionNotFound
 from kgitops.model import ClusterSpec, LiveCluster, LiveConfigEntry, LiveTopic, Policy
-from kgitops.policy import MIN_INSYNC, check_desired
+from kgitops.policy.desired import MIN_INSYNC, check_desired
 
 Progress = Callable[[str], None]
 

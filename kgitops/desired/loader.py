@@ -23,12 +23,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Iterator, Mapping
 
-from kgitops.config.connection import connection_problems, kafka_connection, registry_connection
-from kgitops.config.schema_errors import CLUSTER_SCHEMA, TOPICS_SCHEMA, schema_problems
-from kgitops.config.schema_files import SchemaFileReader
-from kgitops.config.topic_configs import TOPIC_CONFIGS, parse_config_value
-from kgitops.config.topic_names import collision_key, topic_name_problem
-from kgitops.config.yaml_nodes import PathPart, YamlDocument, read_yaml_file
+from kgitops.desired.connection import connection_problems, kafka_connection, registry_connection
+from kgitops.desired.schema_errors import CLUSTER_SCHEMA, TOPICS_SCHEMA, schema_problems
+from kgitops.desired.schema_files import SchemaFileReader
+from kgitops.desired.topic_configs import TOPIC_CONFIGS, parse_config_value
+from kgitops.desired.topic_names import collision_key, topic_name_problem
+from kgitops.desired.yaml_nodes import PathPart, YamlDocument, read_yaml_file
 from kgitops.errors import InputError, Problem
 from kgitops.model import ClusterSpec, KafkaConnection, Location, Policy, PolicyException, SubjectSpec, TopicSpec
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import fastavro.schema
 
-from kgitops.config.yaml_nodes import decode_text
+from kgitops.desired.yaml_nodes import decode_text
 from kgitops.errors import Problem
 
 

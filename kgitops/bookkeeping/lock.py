@@ -54,7 +54,7 @@ from typing import Callable, Iterator
 from confluent_kafka.admin import AdminClient
 
 from kgitops.errors import ConnectionFailed, InputError, KgitopsError
-from kgitops.live import internal_topics
+from kgitops.bookkeeping import internal_topics
 from kgitops.live.connect import DEFAULT_TIMEOUT_S
 from kgitops.live.kafka_errors import kafka_error_text
 

@@ -1,7 +1,7 @@
 """Connection settings (`kafka:` and `schema_registry:`) -> models, with their warnings.
 
 Values are kept as written, `${VAR}` placeholders included: secrets are resolved only when
-a command connects (kgitops.config.interpolate.resolve). Here we only warn about what will
+a command connects (kgitops.desired.interpolate.resolve). Here we only warn about what will
 fail then (a variable that is not set) or should not be in Git (a literal secret). No
 message ever shows a connection value.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 from typing import Iterator, Mapping
 
-from kgitops.config.interpolate import PLACEHOLDER, missing_variables
-from kgitops.config.yaml_nodes import PathPart, YamlDocument
+from kgitops.desired.interpolate import PLACEHOLDER, missing_variables
+from kgitops.desired.yaml_nodes import PathPart, YamlDocument
 from kgitops.errors import Problem
 from kgitops.model import KafkaConnection, Location, RegistryConnection
 

@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from kgitops.config.yaml_nodes import PathPart, YamlDocument
+from kgitops.desired.yaml_nodes import PathPart, YamlDocument
 from kgitops.errors import Problem
 
 CLUSTER_SCHEMA = "cluster.schema.json"
@@ -26,7 +26,7 @@ SECRET_SECTIONS = ("kafka", "schema_registry")
 
 
 def load_schema(name: str) -> dict:
-    with resources.files("kgitops.config").joinpath("schemas", name).open("r", encoding="utf-8") as handle:
+    with resources.files("kgitops.desired").joinpath("schemas", name).open("r", encoding="utf-8") as handle:
         return json.load(handle)
 
 

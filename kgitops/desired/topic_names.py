@@ -2,6 +2,10 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kgitops.model import ClusterSpec
 
 MAX_TOPIC_NAME_LENGTH = 249
 _LEGAL = re.compile(r"[a-zA-Z0-9._-]+")
@@ -39,3 +43,17 @@ def collision_key(name: str) -> str:
     """Kafka refuses a topic whose name equals an existing one after '.' -> '_', because
     '.' and '_' map to the same metric name; equal keys collide."""
     return name.replace(".", "_")
+
+
+def topic_of_subject(subject: str) -> str | None:
+    """The topic of a TopicNameStrategy subject (`orders-value` -> `orders`), else None."""
+    for suffix in ("-value", "-key"):
+        if subject.endswith(suffix) and len(subject) > len(suffix):
+            return subject[: -len(suffix)]
+    return None
+
+
+def is_claimed(cluster: "ClusterSpec", subject: str) -> bool:
+    """A live subject the cluster file claims: the key or value subject of an owned topic."""
+    topic = topic_of_subject(subject)
+    return topic is not None and cluster.owns(topic)

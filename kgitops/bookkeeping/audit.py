@@ -24,11 +24,11 @@ from confluent_kafka.admin import AdminClient
 
 from kgitops import __version__
 from kgitops.apply.outcome import Outcome
-from kgitops.config.interpolate import resolve
+from kgitops.desired.interpolate import resolve
 from kgitops.errors import KgitopsError
-from kgitops.live import internal_topics
+from kgitops.bookkeeping import internal_topics
 from kgitops.live.connect import DEFAULT_TIMEOUT_S
-from kgitops.lock import HeldLock, Identity, whoami
+from kgitops.bookkeeping.lock import HeldLock, Identity, whoami
 from kgitops.model import ClusterSpec
 from kgitops.plan import Plan, fingerprint, plan_to_dict
 
