@@ -247,3 +247,20 @@ class LiveSubject:
 class LiveRegistry:
     global_compatibility: str | None
     subjects: Mapping[str, LiveSubject]
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """The live forms of every kind, by kind name, as their readers returned them. The
+    topic kind's form is the cluster itself (brokers, topics, reassignments): every other
+    kind may rely on it being read first."""
+
+    by_kind: Mapping[str, object]
+
+    @property
+    def cluster(self) -> LiveCluster:
+        return self.by_kind["topic"]  # type: ignore[return-value]
+
+    @property
+    def registry(self) -> LiveRegistry | None:
+        return self.by_kind.get("subject")  # type: ignore[return-value]

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from confluent_kafka.admin import AdminClient
 
 from kgitops import __version__
-from kgitops.apply.outcome import Outcome
+from kgitops.kinds.base import Outcome
 from kgitops.desired.interpolate import resolve
 from kgitops.errors import KgitopsError
 from kgitops.bookkeeping import internal_topics

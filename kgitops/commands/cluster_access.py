@@ -20,7 +20,7 @@ class ClusterAccess:
 def open_cluster(cluster_file: str) -> ClusterAccess:
     cluster = load_cluster(cluster_file).cluster
     client_config = kafka_client_config(cluster)
-    reader = KafkaReader(client_config)
+    reader = KafkaReader.from_config(client_config)
     cluster_id, _, _ = reader.describe_cluster()
     if cluster.cluster_id and cluster_id != cluster.cluster_id:
         raise WrongCluster(

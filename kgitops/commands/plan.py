@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from kgitops import planner
+from kgitops.live.clients import connect
 from kgitops.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_REJECTED
 from kgitops.plan import Plan, plan_to_dict
 from kgitops.render.json_format import render_json
@@ -32,7 +33,8 @@ def render(plan: Plan, fmt: str, *, color: bool = False) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = planner.compute(args.cluster)
+    desired = planner.load(args.cluster)
+    result = planner.compute(desired, connect(desired.cluster))
     plan = result.plan
     print(render(plan, args.format, color=sys.stdout.isatty() and not args.no_color))
     if args.format == "text":

@@ -62,13 +62,13 @@ def validate(path: str, args: argparse.Namespace | None = None) -> ValidationRep
 
 def check_registry_compatibility(loaded: Loaded, args: argparse.Namespace) -> list[Problem]:
     """The local compatibility checker against the versions the registry holds now, at
-    each subject's level (design.md section 7). When the registry cannot be reached (or its
+    each subject's level (docs/compatibility.md). When the registry cannot be reached (or its
     credentials are not in the environment), a warning says the check was skipped: validate
     stays usable offline. `--offline` skips it without trying."""
     cluster = loaded.cluster
     if not cluster.subjects or cluster.schema_registry is None:
         return []
-    from kgitops.diff.subjects import check_against_registry
+    from kgitops.kinds.subject.read import check_against_registry
     from kgitops.errors import ConnectionFailed
     from kgitops.live.registry_client import RegistryClient
 

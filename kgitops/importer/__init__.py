@@ -49,9 +49,9 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from kgitops.desired.loader import EXCEPTION_RULES, display_path, load_cluster
 from kgitops.desired.schema_files import avro_problem
-from kgitops.desired.topic_configs import TOPIC_CONFIGS, canonical_value, human_ms, parse_config_value
+from kgitops.desired.topic_configs import TOPIC_CONFIGS, canonical_value, human_quantity, parse_config_value
 from kgitops.desired.yaml_nodes import read_yaml_file
-from kgitops.diff.topics import UNMANAGED_CONFIGS, diff_topics
+from kgitops.kinds.topic.compare import UNMANAGED_CONFIGS, diff_topics
 from kgitops.errors import ConnectionFailed, InputError, KgitopsError
 from kgitops.importer.yaml_text import render_cluster_file, render_topic_file, scalar
 from kgitops.live.connect import kafka_client_config
@@ -75,11 +75,7 @@ REGISTRY_WORKERS = 16
 APICURIO_SUBJECT_LIMIT = 1000
 DESCRIBE_ATTEMPTS = 3  # topics deleted while we read are dropped and the chunk described again
 
-# Input cluster-file sections copied as written; the others (include, topics, subjects,
-# overrides) describe the input's desired state, which the live state replaces.
-COPIED_SECTIONS = ("kafka", "schema_registry", "policy", "defaults", "owned_prefixes")
 
-_BINARY_UNITS = (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024))
 _PREFIX = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -215,7 +211,7 @@ def _refuse_unusable_dir(out: Path) -> None:
 def read_live_cluster(cluster: ClusterSpec, progress: Progress) -> tuple[LiveCluster, list[ImportNote]]:
     """Every non-internal topic with its configs. Metadata first (after the cluster-id
     pin is checked), configs after, in chunks so large clusters show progress."""
-    reader = KafkaReader(kafka_client_config(cluster))
+    reader = KafkaReader.from_config(kafka_client_config(cluster))
     bare = reader.read(describe=_describe_none, expected_cluster_id=cluster.cluster_id)
     names = sorted(bare.topics)
     progress(f"cluster {bare.cluster_id}: {len(names)} topics, {len(bare.brokers)} brokers")
@@ -450,7 +446,7 @@ def written_forms(key: str, canonical: str) -> list[object]:
     forms: list[object] = []
     if definition.type in ("int", "long") and re.fullmatch(r"-?\d+", canonical):
         number = int(canonical)
-        human = human_form(definition.unit, number)
+        human = human_quantity(definition.unit, number)
         if human:
             forms.append(human)
         forms.append(number)
@@ -468,18 +464,6 @@ def written_forms(key: str, canonical: str) -> list[object]:
         forms.append(items)
     forms.append(canonical)
     return forms
-
-
-def human_form(unit: str | None, number: int) -> str:
-    """`7d` for 604800000 ms, `1GiB` for 1073741824 bytes; "" when no unit fits exactly.
-    Sizes use binary units only: `1MB` (10^6) beside `1MiB` invites misreading."""
-    if number <= 0:
-        return ""  # 0 and -1 (unlimited) read best as numbers
-    if unit == "ms":
-        return human_ms(number)
-    if unit == "bytes":
-        return next((f"{number // size}{name}" for name, size in _BINARY_UNITS if number % size == 0), "")
-    return ""
 
 
 def shared_default_configs(defaults: Mapping[str, object], topics: Sequence[ImportedTopic]

@@ -1,7 +1,7 @@
 """Reading the live cluster: brokers, topics, partitions, replica assignments and topic
 configs, in as few admin round trips as possible.
 
-    reader = KafkaReader(client_config)
+    reader = KafkaReader(admin)                 # or KafkaReader.from_config(client_config)
     live = reader.read(describe=cluster_spec.manages, expected_cluster_id=pin)
 
 Round trips: one DescribeCluster, one Metadata, and DescribeConfigs for the managed topics
@@ -38,24 +38,26 @@ class WrongCluster(KgitopsError):
 
 @dataclass
 class ReadStats:
-    """Round trips and time per phase, for plan timing output and the benchmark."""
+    """Round trips per phase, for plan timing output and the benchmark."""
 
     requests: dict[str, int] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
 
-    def record(self, phase: str, started: float, requests: int = 1) -> None:
-        self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
+    def record(self, phase: str, requests: int = 1) -> None:
         self.requests[phase] = self.requests.get(phase, 0) + requests
 
 
 class KafkaReader:
-    def __init__(self, client_config: dict[str, object], *, timeout: float | None = None,
+    def __init__(self, admin: AdminClient, *, bootstrap: str = "", timeout: float | None = None,
                  batch_size: int = DESCRIBE_CONFIGS_BATCH):
-        self.admin = AdminClient(client_config)
-        self.bootstrap = str(client_config.get("bootstrap.servers", ""))
+        self.admin = admin
+        self.bootstrap = bootstrap  # for messages
         self.timeout = timeout if timeout is not None else kafka_timeout()
         self.batch_size = batch_size
         self.stats = ReadStats()
+
+    @classmethod
+    def from_config(cls, client_config: dict[str, object], **options) -> "KafkaReader":
+        return cls(AdminClient(client_config), bootstrap=str(client_config.get("bootstrap.servers", "")), **options)
 
     def read(self, describe: Callable[[str], bool] | None = None, *, expected_cluster_id: str | None = None,
              config_keys: frozenset[str] | None = None, declared: Collection[str] = ()) -> LiveCluster:
@@ -72,7 +74,6 @@ class KafkaReader:
                 f"{self.bootstrap} is cluster {cluster_id}, but the cluster file pins cluster_id "
                 f"{expected_cluster_id}. Nothing was read or changed. Check the bootstrap servers (or the "
                 f"environment they come from), or update cluster_id if the cluster was rebuilt on purpose.")
-        started = time.perf_counter()
         early = sorted(declared)
         in_flight = self._send_describe_configs(early)
         topics = self.read_topics()
@@ -80,14 +81,11 @@ class KafkaReader:
         configs = self._collect_configs(in_flight, wanted, config_keys)
         late = sorted(wanted - set(early))  # claimed topics, or every topic without a filter
         configs.update(self._collect_configs(self._send_describe_configs(late), wanted, config_keys))
-        if early or late:
-            self.stats.seconds["describe_configs"] = time.perf_counter() - started
         topics = {name: LiveTopic(t.name, t.partitions, configs.get(name, {}), t.topic_id)
                   for name, t in topics.items()}
         return LiveCluster(cluster_id=cluster_id, controller_id=controller, brokers=brokers, topics=topics)
 
     def describe_cluster(self) -> tuple[str, int | None, tuple[Broker, ...]]:
-        started = time.perf_counter()
         try:
             wait = min(self.timeout, CONNECT_TIMEOUT_S)
             result = self.admin.describe_cluster(request_timeout=wait).result(timeout=wait + 2)
@@ -95,20 +93,19 @@ class KafkaReader:
             raise ConnectionFailed(
                 f"cannot reach Kafka at {self.bootstrap}: {kafka_error_text(err)}. Check that the brokers are up "
                 f"and reachable from here, and the kafka settings of the cluster file.") from err
-        self.stats.record("describe_cluster", started)
+        self.stats.record("describe_cluster")
         brokers = tuple(sorted((Broker(n.id, n.host, n.port, n.rack) for n in result.nodes), key=lambda b: b.id))
         controller = result.controller.id if result.controller is not None else None
         return result.cluster_id, controller, brokers
 
     def read_topics(self) -> dict[str, LiveTopic]:
         """Every non-internal topic with its partitions, from one Metadata request."""
-        started = time.perf_counter()
         try:
             metadata = self.admin.list_topics(timeout=self.timeout)
         except KafkaException as err:
             raise ConnectionFailed(f"reading topic metadata from {self.bootstrap} failed: "
                                    f"{kafka_error_text(err)}") from err
-        self.stats.record("metadata", started)
+        self.stats.record("metadata")
         topics = {}
         for name, meta in metadata.topics.items():
             if is_internal(name) or meta.error is not None and not meta.partitions:

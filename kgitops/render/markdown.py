@@ -7,7 +7,6 @@ from kgitops.render.text import action_details, render_text
 
 GITHUB_COMMENT_LIMIT = 65536  # characters
 MARKER = "<!-- kgitops-plan -->"  # lets a CI job find and update its own comment
-SYMBOL_WORDS = {"+": "create", "~": "change", "-": "delete"}
 
 
 def _cell(text: str) -> str:

@@ -2,10 +2,8 @@
 unchanged attributes hidden, risks on their own line, and a last summary line."""
 from __future__ import annotations
 
-from kgitops.plan import (Action, AddPartitions, AlterTopicConfig, ChangeReplicationFactor, CreateTopic,
-                          DeleteSubject, DeleteTopic, Plan, RegisterSchema, SetCompatibility)
-from kgitops.desired.loader import display_path
-from kgitops.render.values import human
+from kgitops.kinds import kind_of
+from kgitops.plan import Action, Plan
 
 MAX_WARNINGS_SHOWN = 10  # a large imported cluster can warn about thousands of topics
 COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m", "!": "\033[35m", "bold": "\033[1m", "reset": "\033[0m"}
@@ -42,33 +40,5 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
 
 
 def action_details(action: Action) -> list[str]:
-    """The attributes of one action that change, `name: before -> after`."""
-    if isinstance(action, CreateTopic):
-        return [f"partitions: {action.partitions}", f"replication_factor: {action.replication_factor}",
-                *[f"config.{k}: {human(k, v)}" for k, v in action.config.items()]]
-    if isinstance(action, DeleteTopic):
-        return [f"partitions: {action.partitions}", f"replication_factor: {action.replication_factor}"]
-    if isinstance(action, AddPartitions):
-        return [f"partitions: {action.before} -> {action.after}"]
-    if isinstance(action, AlterTopicConfig):
-        out = []
-        for c in action.changes:
-            if c.op == "reset":
-                out.append(f"config.{c.key}: {human(c.key, c.before)} -> (reset: {c.after_note})")
-            else:
-                source = f" [{c.before_source}]" if c.before_source and c.before_source != "topic override" else ""
-                out.append(f"config.{c.key}: {human(c.key, c.before)}{source} -> {human(c.key, c.after)}")
-        return out
-    if isinstance(action, ChangeReplicationFactor):
-        moves = [f"partition {p}: {list(action.current.get(p, ()))} -> {list(r)}"
-                 for p, r in sorted(action.assignment.items())]
-        shown = moves[:8] + ([f"... and {len(moves) - 8} more partitions"] if len(moves) > 8 else [])
-        return [f"replication_factor: {action.before} -> {action.after}", *shown]
-    if isinstance(action, RegisterSchema):
-        after = f"new version after v{action.previous_version}" if action.previous_version else "first version"
-        return [f"schema: {after} from {display_path(action.schema_file)}"]
-    if isinstance(action, SetCompatibility):
-        return [f"compatibility: {action.before or '(unset)'} -> {action.after}"]
-    if isinstance(action, DeleteSubject):
-        return [f"versions: {list(action.versions)} (soft delete)"]
-    return []
+    """The attributes of one action that change, `name: before -> after`, as its kind says."""
+    return kind_of(action).details(action)

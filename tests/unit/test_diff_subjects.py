@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from kgitops.diff.subjects import diff_subjects, level_change_risks
+from kgitops.kinds.subject.compare import diff_subjects, level_change_risks
 from kgitops.desired.topic_names import topic_of_subject
 from kgitops.live.registry import managed_subjects
 from kgitops.model import ClusterSpec, KafkaConnection, LiveRegistry, LiveSubject, Location, Policy, SubjectSpec
-from kgitops.plan import DeleteSubject, RegisterSchema, SetCompatibility
+from kgitops.kinds.subject.actions import DeleteSubject, RegisterSchema, SetCompatibility
 
 
 def schema(*fields: dict) -> str:

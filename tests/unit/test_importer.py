@@ -8,7 +8,7 @@ import yaml
 
 from kgitops.desired.loader import load_cluster
 from kgitops.desired.topic_configs import parse_config_value
-from kgitops.diff.topics import diff_topics
+from kgitops.kinds.topic.compare import diff_topics
 from kgitops.errors import InputError
 from kgitops.importer import (IMPORT_REASON, ConfigValue, ImportedSchema, ImportedTopic, RegistryFindings,
                               build_import, check_imported_files, config_value, group_topics, policy_exceptions,

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kgitops.model import Broker
-from kgitops.diff.placement import reassign_for_replication_factor
+from kgitops.kinds.topic.placement import reassign_for_replication_factor
 
 
 def brokers(*ids: int, racks: dict[int, str] | None = None) -> list[Broker]:

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kgitops.desired.topic_configs import canonical_value
-from kgitops.diff import risks
+from kgitops.kinds.topic import risks
 from kgitops.errors import Problem
 from kgitops.model import ClusterSpec, LiveCluster, LiveConfigEntry, LiveTopic, TopicSpec
-from kgitops.plan import (Action, AddPartitions, AlterTopicConfig, ChangeReplicationFactor, ConfigChange,
-                          CreateTopic, DeleteTopic)
+from kgitops.plan import Action
+from kgitops.kinds.topic.actions import AddPartitions, AlterTopicConfig, ChangeReplicationFactor, ConfigChange, CreateTopic, DeleteTopic
 
 # Set by partition reassignments (kgitops' own RF changes among them), never declared.
 UNMANAGED_CONFIGS = frozenset({"leader.replication.throttled.replicas", "follower.replication.throttled.replicas"})
@@ -108,7 +108,7 @@ def compare_replication(spec: TopicSpec, current: LiveTopic, live: LiveCluster, 
 
 
 def plan_assignment(current: dict[int, tuple[int, ...]], live: LiveCluster, target_rf: int) -> dict[int, tuple[int, ...]]:
-    from kgitops.diff.placement import reassign_for_replication_factor
+    from kgitops.kinds.topic.placement import reassign_for_replication_factor
 
     racks = {b.id: b.rack for b in live.brokers}
     return {p: tuple(r) for p, r in reassign_for_replication_factor(

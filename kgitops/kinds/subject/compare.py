@@ -22,10 +22,10 @@ from kgitops.avro import compatibility
 from kgitops.avro.schema import normalised
 from kgitops.errors import InputError, Problem
 from kgitops.desired.topic_names import is_claimed, topic_of_subject
-from kgitops.live.registry import read_registry
-from kgitops.live.registry_client import DEFAULT_GLOBAL_LEVEL, RegistryClient
+from kgitops.live.registry_client import DEFAULT_GLOBAL_LEVEL
 from kgitops.model import ClusterSpec, LiveRegistry, LiveSubject, SubjectSpec
-from kgitops.plan import Action, DeleteSubject, RegisterSchema, SetCompatibility
+from kgitops.plan import Action
+from kgitops.kinds.subject.actions import DeleteSubject, RegisterSchema, SetCompatibility
 
 NONE_RISK = "compatibility NONE: the registry checks nothing; consumers may fail on records written with the new schema"
 
@@ -275,18 +275,3 @@ def diff_claimed_subjects(cluster: ClusterSpec, live: LiveRegistry) -> tuple[lis
                 f"subject {name} belongs to owned topic {topic_of_subject(name)} but is not declared; kept, "
                 f"because policy.allow_subject_deletion is false", file=cluster.source_file, severity="warning"))
     return actions, problems
-
-
-# ---------------------------------------------------------------------------
-# validate
-# ---------------------------------------------------------------------------
-
-
-def check_against_registry(cluster: ClusterSpec, client: RegistryClient) -> list[Problem]:
-    """The local checker against what the registry holds now (latest versions, and every
-    version where the effective level is transitive), for `kgitops validate`. Reads only the
-    declared subjects; raises RegistryUnavailable (a ConnectionFailed) when the registry
-    cannot be reached, so validate can say it skipped this check."""
-    live = read_registry(client, cluster, include_claimed=False)
-    _, problems = diff_subjects(cluster, live)
-    return problems

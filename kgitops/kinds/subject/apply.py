@@ -3,7 +3,8 @@
 Order, per subject: the level first (the new version is then checked, by us at plan time
 and by the registry now, with the level it will live under), then the registration.
 Subjects are independent, so they run concurrently over the shared client. Deletions come
-last, and only when every constructive schema action succeeded (design.md section 6).
+last, and only when every constructive schema action succeeded (docs/architecture.md,
+"Apply order").
 
 Every action yields an Outcome with the registry's exact error. Re-running is harmless:
 registering a schema the subject already holds returns its id and makes no new version,
@@ -16,10 +17,11 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Sequence
 
-from kgitops.apply.outcome import Outcome
+from kgitops.kinds.base import Outcome
 from kgitops.errors import KgitopsError
 from kgitops.live.registry_client import RegistryClient, SubjectNotFound, is_transitive
-from kgitops.plan import Action, DeleteSubject, RegisterSchema, SetCompatibility
+from kgitops.plan import Action
+from kgitops.kinds.subject.actions import DeleteSubject, RegisterSchema, SetCompatibility
 
 SCHEMA_ACTIONS = (SetCompatibility, RegisterSchema, DeleteSubject)
 

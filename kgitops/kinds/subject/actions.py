@@ -1,0 +1,50 @@
+"""The subject kind's actions: set a compatibility level, register a schema, delete."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from kgitops.plan import Action
+
+
+@dataclass(frozen=True)
+class SubjectAction(Action):
+    resource_type: ClassVar[str] = "subject"
+    subject: str = ""
+
+    @property
+    def resource(self) -> str:
+        return self.subject
+
+
+@dataclass(frozen=True)
+class RegisterSchema(SubjectAction):
+    kind: ClassVar[str] = "register_schema"
+    symbol: ClassVar[str] = "+"
+    schema: str = ""  # the schema text to register
+    schema_file: str = ""
+    schema_type: str = "AVRO"
+    previous_version: int | None = None  # latest registered version, None for a new subject
+    topic: str | None = None
+
+    def depends_on(self) -> tuple[tuple[str, str, str], ...]:
+        # A schema of a topic that could not be created waits for the next apply.
+        return (("create_topic", self.topic, "its topic was not created"),) if self.topic else ()
+
+
+@dataclass(frozen=True)
+class SetCompatibility(SubjectAction):
+    kind: ClassVar[str] = "set_compatibility"
+    before: str | None = None
+    after: str = ""
+
+
+@dataclass(frozen=True)
+class DeleteSubject(SubjectAction):
+    kind: ClassVar[str] = "delete_subject"
+    symbol: ClassVar[str] = "-"
+    versions: tuple[int, ...] = ()
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Action:
+        return super().from_fields({**fields, "versions": tuple(fields.get("versions", ()))})
