@@ -1,16 +1,21 @@
 """Errors every command can raise, each carrying the exit code it maps to.
 
-Exit codes are a contract with CI scripts (design.md section 3):
+Exit codes are a contract with CI scripts (README, "Exit codes"):
 0 success / no changes, 1 error, 2 changes present, 3 rejected by rules.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable, Literal
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_REJECTED = 3
+
+
+Severity = Literal["error", "warning"]
+ProblemKind = Literal["input", "policy"]
 
 
 @dataclass(frozen=True)
@@ -21,8 +26,8 @@ class Problem:
     file: str | None = None
     line: int | None = None
     column: int | None = None
-    severity: str = "error"  # "error" | "warning"
-    kind: str = "input"  # "input" (exit 1) | "policy" (exit 3)
+    severity: Severity = "error"
+    kind: ProblemKind = "input"  # "input": exit 1; "policy": exit 3
 
     def where(self) -> str:
         parts = [p for p in (self.file, self.line, self.column) if p is not None]
@@ -42,6 +47,15 @@ class Problem:
             "kind": self.kind,
             "message": self.message,
         }
+
+
+def exit_code_for(problems: Iterable[Problem]) -> int:
+    """The exit code a list of blocking problems maps to: 1 when any is bad input or an
+    impossible change, 3 when only rules refused, 0 when there are none. Warnings do not count."""
+    errors = [p for p in problems if p.severity == "error"]
+    if any(p.kind != "policy" for p in errors):
+        return EXIT_ERROR
+    return EXIT_REJECTED if errors else EXIT_OK
 
 
 class KgitopsError(Exception):

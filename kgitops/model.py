@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+# Schema Registry compatibility levels (Confluent's names), weakest first within each family.
+COMPATIBILITY_LEVELS = (
+    "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE",
+)
+
 # ---------------------------------------------------------------------------
 # Desired state
 # ---------------------------------------------------------------------------

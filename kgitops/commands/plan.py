@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kgitops import planner
 from kgitops.live.clients import connect
-from kgitops.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_REJECTED
+from kgitops.errors import EXIT_CHANGES, EXIT_OK, exit_code_for
 from kgitops.plan import Plan, plan_to_dict
 from kgitops.render.json_format import render_json
 from kgitops.render.markdown import render_markdown
@@ -17,11 +17,7 @@ from kgitops.render.text import render_text
 
 def refusal_exit_code(plan: Plan) -> int | None:
     """1 when a refusal is an impossible change or bad input, 3 when only policy refused."""
-    if any(p.kind != "policy" for p in plan.refusals):
-        return EXIT_ERROR
-    if plan.refusals:
-        return EXIT_REJECTED
-    return None
+    return exit_code_for(plan.refusals) if plan.refusals else None
 
 
 def render(plan: Plan, fmt: str, *, color: bool = False) -> str:

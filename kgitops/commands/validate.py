@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from kgitops.desired.loader import Loaded, display_path, load_cluster
-from kgitops.errors import EXIT_ERROR, EXIT_OK, EXIT_REJECTED, InputError, Problem
+from kgitops.errors import EXIT_OK, EXIT_REJECTED, InputError, Problem, exit_code_for
 from kgitops.policy.desired import check_desired
+from kgitops.wording import plural
 
 JSON_VERSION = 1
 
@@ -34,9 +35,7 @@ class ValidationReport:
 
     @property
     def exit_code(self) -> int:
-        if any(p.kind != "policy" for p in self.problems):
-            return EXIT_ERROR
-        return EXIT_REJECTED if self.problems else EXIT_OK
+        return exit_code_for(self.problems)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -101,11 +100,11 @@ def print_text(report: ValidationReport, out: TextIO) -> None:
 
 
 def summary_line(report: ValidationReport) -> str:
-    counts = _plural(len(report.problems), "error") + ", " + _plural(len(report.warnings), "warning")
+    counts = plural(len(report.problems), "error") + ", " + plural(len(report.warnings), "warning")
     if report.loaded is None:
         return f"{report.file}: invalid: {counts}."
     cluster = report.loaded.cluster
-    contents = f"{_plural(len(cluster.topics), 'topic')}, {_plural(len(cluster.subjects), 'subject')}"
+    contents = f"{plural(len(cluster.topics), 'topic')}, {plural(len(cluster.subjects), 'subject')}"
     if report.exit_code == EXIT_REJECTED:
         return f"{report.file}: rejected by policy: {counts} ({contents})."
     return f"{report.file}: valid: cluster '{cluster.name}', {contents}, {counts}."
@@ -132,6 +131,3 @@ def print_json(report: ValidationReport, out: TextIO) -> None:
     json.dump(document, out, indent=2)
     out.write("\n")
 
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"

@@ -28,7 +28,6 @@ from typing import Mapping
 
 INT_MAX = 2**31 - 1
 LONG_MAX = 2**63 - 1
-LONG_MIN = -(2**63)
 
 # Kafka ConfigDef types used by topic configs ("class" is listed for completeness: no
 # topic-level config uses it in 4.x).

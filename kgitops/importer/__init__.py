@@ -52,10 +52,11 @@ from kgitops.desired.schema_files import avro_problem
 from kgitops.desired.topic_configs import TOPIC_CONFIGS, canonical_value, human_quantity, parse_config_value
 from kgitops.desired.yaml_nodes import read_yaml_file
 from kgitops.kinds.topic.compare import UNMANAGED_CONFIGS, diff_topics
-from kgitops.errors import ConnectionFailed, InputError, KgitopsError
+from kgitops.errors import InputError, KgitopsError
 from kgitops.importer.yaml_text import render_cluster_file, render_topic_file, scalar
 from kgitops.live.connect import kafka_client_config
 from kgitops.live.kafka import KafkaReader
+from kgitops.live.kafka_errors import UnknownTopic
 from kgitops.desired.topic_names import is_claimed
 from kgitops.live.registry_client import RegistryClient, SubjectNotFound, VersionNotFound
 from kgitops.model import ClusterSpec, LiveCluster, LiveConfigEntry, LiveTopic, Policy
@@ -249,21 +250,14 @@ def _describe_chunk(reader: KafkaReader, chunk: list[str]) -> tuple[dict[str, di
     for attempt in range(1, DESCRIBE_ATTEMPTS):
         try:
             return reader.describe_topic_configs(chunk), gone
-        except ConnectionFailed as err:
-            if not _is_unknown_topic(err):
-                raise
+        except UnknownTopic:
+            pass
         # The reader already waited for topics too new to be known everywhere: what is
         # still unknown was deleted if fresh metadata no longer lists it.
         existing = reader.read_topics()
         gone += [name for name in chunk if name not in existing]
         chunk = [name for name in chunk if name in existing]
     return reader.describe_topic_configs(chunk), gone  # the last attempt: a failure now is reported
-
-
-def _is_unknown_topic(err: ConnectionFailed) -> bool:
-    cause = err.__cause__
-    kafka_error = cause.args[0] if cause is not None and cause.args else None
-    return getattr(kafka_error, "name", lambda: "")() == "UNKNOWN_TOPIC_OR_PART"
 
 
 # ---------------------------------------------------------------------------

@@ -17,12 +17,14 @@ LIBRDKAFKA_LOGGER = logging.getLogger("kgitops.librdkafka")
 LIBRDKAFKA_LOGGER.addHandler(logging.NullHandler())
 LIBRDKAFKA_LOGGER.propagate = False
 
+# Seconds to wait for one request to Kafka or the registry, unless the environment says
+# otherwise (KGITOPS_KAFKA_TIMEOUT, KGITOPS_REGISTRY_TIMEOUT).
+DEFAULT_TIMEOUT_S = 30.0
+
+
 def kafka_timeout() -> float:
     """Seconds to wait for one admin request (KGITOPS_KAFKA_TIMEOUT, default 30)."""
-    return float(os.environ.get("KGITOPS_KAFKA_TIMEOUT", "30"))
-
-
-DEFAULT_TIMEOUT_S = kafka_timeout()  # as read at import time
+    return float(os.environ.get("KGITOPS_KAFKA_TIMEOUT", DEFAULT_TIMEOUT_S))
 
 # An unreachable cluster should be reported quickly, whatever the request timeout.
 CONNECT_TIMEOUT_S = 10.0
@@ -40,12 +42,3 @@ def kafka_client_config(cluster: ClusterSpec) -> dict[str, object]:
     config.setdefault("socket.timeout.ms", int(kafka_timeout() * 1000))
     config["logger"] = LIBRDKAFKA_LOGGER
     return config
-
-
-def bootstrap_for_display(cluster: ClusterSpec) -> str:
-    """The bootstrap servers as they can be shown: host names are not secrets."""
-    try:
-        return resolve(cluster.kafka.bootstrap_servers, setting="kafka.bootstrap_servers",
-                       source=cluster.source_file)
-    except Exception:
-        return cluster.kafka.bootstrap_servers

@@ -13,12 +13,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Collection
 
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, ResourceType
 
 from kgitops.desired.topic_names import is_internal
 from kgitops.errors import ConnectionFailed, KgitopsError
-from kgitops.live.kafka_errors import kafka_error_text
+from kgitops.live.kafka_errors import UnknownTopic, is_unknown_topic, kafka_error_text
 from kgitops.live.connect import CONNECT_TIMEOUT_S, kafka_timeout
 from kgitops.model import Broker, LiveCluster, LiveConfigEntry, LivePartition, LiveTopic
 
@@ -152,11 +152,14 @@ class KafkaReader:
                         continue
                     # A topic created moments ago may not have reached the broker that
                     # answers yet: ask again, a bounded number of times.
-                    if _is_unknown_topic(err) and attempt < UNKNOWN_TOPIC_RETRIES:
+                    unknown = is_unknown_topic(err)
+                    if unknown and attempt < UNKNOWN_TOPIC_RETRIES:
                         retry.append(resource.name)
                         continue
-                    raise ConnectionFailed(f"describing the configs of topic {resource.name} failed: "
-                                           f"{kafka_error_text(err)}") from err
+                    message = f"describing the configs of topic {resource.name} failed: {kafka_error_text(err)}"
+                    if unknown:
+                        raise UnknownTopic(message, resource.name) from err
+                    raise ConnectionFailed(message) from err
                 if resource.name in existing:
                     configs[resource.name] = {
                         key: _config_entry(entry) for key, entry in entries.items()
@@ -166,10 +169,6 @@ class KafkaReader:
             configs.update(self._collect_configs(self._send_describe_configs(retry), existing, config_keys,
                                                  attempt + 1))
         return configs
-
-
-def _is_unknown_topic(err: KafkaException) -> bool:
-    return bool(err.args) and hasattr(err.args[0], "code") and err.args[0].code() == KafkaError.UNKNOWN_TOPIC_OR_PART
 
 
 def _config_entry(entry) -> LiveConfigEntry:

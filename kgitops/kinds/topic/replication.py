@@ -29,7 +29,7 @@ from kgitops.live.reassign import (
 from kgitops.live.throttle import ReplicationThrottle, throttle_left_behind, throttle_plan
 from kgitops.kinds.topic.actions import ChangeReplicationFactor
 
-DEFAULT_TIMEOUT_S = 600.0
+REASSIGNMENT_TIMEOUT_S = 600.0
 
 
 class StderrProgress:
@@ -76,7 +76,7 @@ def apply_replication_changes(
     actions: Sequence[ChangeReplicationFactor],
     *,
     throttle_bytes_per_sec: int | None = None,
-    timeout: float = DEFAULT_TIMEOUT_S,
+    timeout: float = REASSIGNMENT_TIMEOUT_S,
     progress: ProgressCallback | None = None,
     connect: Callable[[], Reassigner] | None = None,
 ) -> list[Outcome]:
