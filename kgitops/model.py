@@ -73,7 +73,7 @@ class PolicyException:
 
 @dataclass(frozen=True)
 class Policy:
-    """Safety rules (design.md section 5). Defaults come from production practice."""
+    """Safety rules (README, "Safety policy"). Defaults come from production practice."""
 
     min_replication_factor: int = 3
     min_insync_replicas: int = 2
