@@ -132,6 +132,8 @@ class ClusterSpec:
     owned_prefixes: tuple[str, ...] = ()
     cluster_id: str | None = None  # when set, connecting to another cluster is refused
     files: tuple[str, ...] = ()  # every file read, for the desired-state fingerprint
+    # The desired form of each kind that reads sections of its own (kgitops.kinds), by kind name.
+    resources: Mapping[str, object] = field(default_factory=dict, compare=False)
 
     def topic(self, name: str) -> TopicSpec | None:
         return self._topics_by_name().get(name)

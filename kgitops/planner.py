@@ -59,9 +59,9 @@ class PlanRun:
         return dict(self.clients.client_config)
 
 
-def load(cluster_file: str) -> Desired:
+def load(cluster_file: str, kinds: Sequence[ResourceKind] = KINDS) -> Desired:
     started = time.perf_counter()
-    loaded = load_cluster(cluster_file)
+    loaded = load_cluster(cluster_file, kinds)
     problems = check_desired(loaded.cluster)
     violations = tuple(p for p in problems if p.severity == "error")
     warnings = tuple(loaded.warnings) + tuple(p for p in problems if p.severity == "warning")

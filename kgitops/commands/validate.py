@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
+from kgitops.kinds import KINDS
 from kgitops.desired.loader import Loaded, display_path, load_cluster
 from kgitops.errors import EXIT_OK, EXIT_REJECTED, InputError, Problem, exit_code_for
 from kgitops.policy.desired import check_desired
@@ -49,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
 def validate(path: str, args: argparse.Namespace | None = None) -> ValidationReport:
     try:
-        loaded = load_cluster(path)
+        loaded = load_cluster(path, KINDS)
     except InputError as err:
         problems = err.problems or (Problem(err.message, file=display_path(path)),)
         return _report(path, None, list(problems))

@@ -43,7 +43,7 @@ def build_plan(kinds: Sequence[ResourceKind], desired: ClusterSpec, live: LiveSt
     topic_diff = diffs.get("topic")
     return Plan(
         cluster=desired.name,
-        cluster_id=live.cluster.cluster_id,
+        cluster_id=live.cluster.cluster_id if "topic" in live.by_kind else None,
         actions=sort_actions(kinds, actions),
         unmanaged_topics=topic_diff.unmanaged if topic_diff else (),
         refusals=tuple(refusals) + tuple(p for d in diffs.values() for p in d.refusals),

@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 from kgitops.desired.loader import EXCEPTION_RULES, display_path, load_cluster
+from kgitops.kinds import KINDS
 from kgitops.desired.schema_files import avro_problem
 from kgitops.desired.topic_configs import TOPIC_CONFIGS, canonical_value, human_quantity, parse_config_value
 from kgitops.desired.yaml_nodes import read_yaml_file
@@ -161,7 +162,7 @@ class ImportResult:
 def import_cluster(cluster_file: str, out_dir: str, progress: Progress = _silent) -> ImportResult:
     """Read the cluster (and registry) the cluster file points at, write DIR, check it."""
     started = time.perf_counter()
-    cluster = load_cluster(cluster_file).cluster
+    cluster = load_cluster(cluster_file, KINDS).cluster
     source = _input_document(cluster_file)
     out = Path(out_dir)
     _refuse_unusable_dir(out)
@@ -707,7 +708,7 @@ def check_imported_files(cluster_file: Path, live: LiveCluster) -> list[ImportNo
     """Load what was written the way plan will, and say now what plan would show for
     the topics: refusals by the policy, and any topic change (there should be none)."""
     try:
-        loaded = load_cluster(cluster_file)
+        loaded = load_cluster(cluster_file, KINDS)
     except InputError as err:
         raise KgitopsError(
             f"the imported files were written but do not load, which is a bug in kgitops import; please report "

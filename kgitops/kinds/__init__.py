@@ -7,6 +7,8 @@ topic metadata), which later kinds may use.
 """
 from __future__ import annotations
 
+from typing import Sequence
+
 from kgitops.kinds.base import ResourceKind
 from kgitops.kinds.subject import SubjectKind
 from kgitops.kinds.topic import TopicKind
@@ -18,12 +20,12 @@ KINDS: tuple[ResourceKind, ...] = (
 )
 
 
-def action_types(kinds: tuple[ResourceKind, ...] = KINDS) -> dict[str, type[Action]]:
+def action_types(kinds: Sequence[ResourceKind] = KINDS) -> dict[str, type[Action]]:
     """Every action class by its `kind` name, for reading saved plans."""
     return {cls.kind: cls for k in kinds for cls in k.action_types}
 
 
-def kind_of(action: Action, kinds: tuple[ResourceKind, ...] = KINDS) -> ResourceKind:
+def kind_of(action: Action, kinds: Sequence[ResourceKind] = KINDS) -> ResourceKind:
     for k in kinds:
         if type(action) in k.action_types:
             return k

@@ -17,7 +17,8 @@ from kgitops.errors import Problem
 from kgitops.model import ClusterSpec, LiveState
 from kgitops.plan import Action
 
-if TYPE_CHECKING:  # only for annotations: the live layer sits below the kinds
+if TYPE_CHECKING:  # only for annotations
+    from kgitops.desired.loader import DesiredSection
     from kgitops.live.clients import Clients
 
 
@@ -97,6 +98,15 @@ class ResourceKind:
     name: ClassVar[str] = ""  # "topic", "subject": also the resource_type of its actions
     action_types: ClassVar[tuple[type[Action], ...]] = ()
     apply_steps: ClassVar[tuple[ApplyStep, ...]] = ()
+    # Top-level sections of cluster and topic files this kind reads itself, each with its
+    # JSON Schema (the loader validates them with the rest, errors at file:line). Topics
+    # and subjects are read by the loader itself (kgitops.desired.loader) and declare none.
+    desired_sections: ClassVar[Mapping[str, Mapping[str, object]]] = {}
+
+    def load_desired(self, sections: "Sequence[DesiredSection]") -> tuple[object, list[Problem]]:
+        """This kind's desired form from its sections (in file order), and the problems found;
+        the planner finds it in ClusterSpec.resources[name]."""
+        return None, []
 
     def read_live(self, context: ReadContext) -> object | None:
         """The live form of this kind's managed resources (None: nothing to read)."""

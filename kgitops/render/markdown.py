@@ -2,6 +2,10 @@
 the details in a collapsible block, never longer than a GitHub comment allows."""
 from __future__ import annotations
 
+from typing import Sequence
+
+from kgitops.kinds import KINDS
+from kgitops.kinds.base import ResourceKind
 from kgitops.plan import Plan
 from kgitops.render.text import action_details, render_text
 
@@ -13,7 +17,7 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
+def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT, kinds: Sequence[ResourceKind] = KINDS) -> str:
     counts = plan.counts()
     summary = (f"**Plan for `{plan.cluster}`: {counts['create']} to create, {counts['change']} to change, "
                f"{counts['delete']} to delete.**")
@@ -26,12 +30,12 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     table = ["| | action | resource | change | risk |", "|---|---|---|---|---|"] if plan.actions else []
     for a in ordered:
         risky = a.risks
-        change = "; ".join(action_details(a)[:3])
+        change = "; ".join(action_details(a, kinds)[:3])
         table.append(f"| {':warning:' if risky else ''} | {a.kind.replace('_', ' ')} "
                      f"| `{_cell(a.resource)}` | {_cell(change)} | {_cell(' '.join(risky))} |")
     if plan.unmanaged_topics:
         table += ["", f"{len(plan.unmanaged_topics)} unmanaged topic(s) left alone."]
-    details = ["", "<details><summary>Full plan</summary>", "", "```", render_text(plan), "```", "", "</details>"]
+    details = ["", "<details><summary>Full plan</summary>", "", "```", render_text(plan, kinds=kinds), "```", "", "</details>"]
     body = "\n".join(head + table + details)
     if len(body) <= limit:
         return body

@@ -2,14 +2,17 @@
 unchanged attributes hidden, risks on their own line, and a last summary line."""
 from __future__ import annotations
 
-from kgitops.kinds import kind_of
+from typing import Sequence
+
+from kgitops.kinds import KINDS, kind_of
+from kgitops.kinds.base import ResourceKind
 from kgitops.plan import Action, Plan
 
 MAX_WARNINGS_SHOWN = 10  # a large imported cluster can warn about thousands of topics
 COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m", "!": "\033[35m", "bold": "\033[1m", "reset": "\033[0m"}
 
 
-def render_text(plan: Plan, *, color: bool = False) -> str:
+def render_text(plan: Plan, *, color: bool = False, kinds: Sequence[ResourceKind] = KINDS) -> str:
     def paint(kind: str, text: str) -> str:
         return f"{COLORS[kind]}{text}{COLORS['reset']}" if color else text
 
@@ -22,7 +25,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         lines.append("No changes. The cluster matches the desired state.")
     for action in plan.actions:
         lines.append(paint(action.symbol, f"  {action.symbol} {action.resource_type} {action.resource}"))
-        lines += [f"      {detail}" for detail in action_details(action)]
+        lines += [f"      {detail}" for detail in action_details(action, kinds)]
         lines += [paint("!", f"      ! {note}") for note in action.risks]
     if plan.unmanaged_topics:
         shown = ", ".join(plan.unmanaged_topics[:10]) + (", ..." if len(plan.unmanaged_topics) > 10 else "")
@@ -39,6 +42,6 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     return "\n".join(lines)
 
 
-def action_details(action: Action) -> list[str]:
+def action_details(action: Action, kinds: Sequence[ResourceKind] = KINDS) -> list[str]:
     """The attributes of one action that change, `name: before -> after`, as its kind says."""
-    return kind_of(action).details(action)
+    return kind_of(action, kinds).details(action)
