@@ -1,7 +1,7 @@
 """Command line: parse arguments, dispatch to kgitops.commands.<name>, map errors to exit
 codes. No logic lives here.
 
-Exit codes (a contract, design.md section 3): 0 success / no changes, 1 error,
+Exit codes (a contract, README "Exit codes"): 0 success / no changes, 1 error,
 2 changes present (plan --detailed-exitcode), 3 rejected by rules.
 """
 from __future__ import annotations

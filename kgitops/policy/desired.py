@@ -1,4 +1,4 @@
-"""Safety policy checked on the desired state alone (design.md section 5): what validate,
+"""Safety policy checked on the desired state alone (docs/architecture.md, "Policy"): what validate,
 plan and apply can all refuse before touching a cluster. Problems have kind="policy"
 (exit 3); warnings do not fail.
 
