@@ -15,7 +15,7 @@ EXIT_REJECTED = 3
 
 
 Severity = Literal["error", "warning"]
-ProblemKind = Literal["input", "policy"]
+ProblemKind = Literal["input", "policy", "health"]
 
 
 @dataclass(frozen=True)
@@ -27,7 +27,10 @@ class Problem:
     line: int | None = None
     column: int | None = None
     severity: Severity = "error"
-    kind: ProblemKind = "input"  # "input": exit 1; "policy": exit 3
+    kind: ProblemKind = "input"  # "input": exit 1; "policy": exit 3; "health": a warning about the cluster
+    # The resource this problem refuses or concerns, as a plan names it ("topic shop.orders"):
+    # a plan shows it in that resource's block.
+    resource: str | None = None
 
     def where(self) -> str:
         parts = [p for p in (self.file, self.line, self.column) if p is not None]
@@ -46,6 +49,7 @@ class Problem:
             "severity": self.severity,
             "kind": self.kind,
             "message": self.message,
+            **({"resource": self.resource} if self.resource else {}),
         }
 
 

@@ -16,7 +16,7 @@ from typing import Any, ClassVar, Mapping
 
 from kgitops.errors import Problem
 
-PLAN_FORMAT_VERSION = 1
+PLAN_FORMAT_VERSION = 2  # 2: per-resource grouping (`resources`), refusals name their resource
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,11 @@ class Action:
     @property
     def resource(self) -> str:
         raise NotImplementedError
+
+    @property
+    def address(self) -> str:
+        """`topic shop.orders`: the resource as a plan names it (one block per address)."""
+        return f"{self.resource_type} {self.resource}"
 
     def depends_on(self) -> tuple[tuple[str, str, str], ...]:
         """(action kind, resource, why) for each action of this plan that must succeed before
@@ -49,6 +54,36 @@ class Action:
 
 
 @dataclass(frozen=True)
+class ResourceChange:
+    """Every change a plan makes to one resource (Terraform: one block per resource), and
+    the refusals that name it. `change` is create, change or delete (of the resource as a
+    whole); a refused resource is counted as refused, not under its change."""
+
+    resource_type: str
+    resource: str
+    change: str
+    actions: tuple[Action, ...]
+    refusals: tuple[Problem, ...] = ()
+
+    @property
+    def address(self) -> str:
+        return f"{self.resource_type} {self.resource}"
+
+    @property
+    def symbol(self) -> str:
+        return {"create": "+", "change": "~", "delete": "-"}[self.change]
+
+    @property
+    def risks(self) -> tuple[str, ...]:
+        return tuple(r for a in self.actions for r in a.risks)
+
+
+def _change_of(actions: tuple[Action, ...]) -> str:
+    symbols = {a.symbol for a in actions}
+    return "create" if "+" in symbols else "delete" if "-" in symbols else "change"
+
+
+@dataclass(frozen=True)
 class Plan:
     cluster: str
     cluster_id: str | None
@@ -63,12 +98,42 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.actions)
 
+    def resources(self) -> tuple[ResourceChange, ...]:
+        """One entry per resource with actions or refusals naming it: creates, then changes,
+        then deletions, each in apply order of their first action."""
+        grouped: dict[str, list[Action]] = {}
+        for action in self.actions:
+            grouped.setdefault(action.address, []).append(action)
+        refusals: dict[str, list[Problem]] = {}
+        for problem in self.refusals:
+            if problem.resource:
+                refusals.setdefault(problem.resource, []).append(problem)
+                grouped.setdefault(problem.resource, [])
+        changes = []
+        for address, actions in grouped.items():
+            resource_type, _, name = address.partition(" ")
+            changes.append(ResourceChange(resource_type, name, _change_of(tuple(actions)), tuple(actions),
+                                          tuple(refusals.get(address, ()))))
+        order = {"create": 0, "change": 1, "delete": 2}
+        return tuple(sorted(changes, key=lambda c: order[c.change]))  # stable: apply order within each
+
     def counts(self) -> dict[str, int]:
-        return {
-            "create": sum(1 for a in self.actions if a.symbol == "+"),
-            "change": sum(1 for a in self.actions if a.symbol == "~"),
-            "delete": sum(1 for a in self.actions if a.symbol == "-"),
-        }
+        """Resources, not actions: a topic with a config and a partition change is one change."""
+        counts = {"create": 0, "change": 0, "delete": 0, "refused": 0}
+        for change in self.resources():
+            counts["refused" if change.refusals else change.change] += 1
+        return counts
+
+    @property
+    def matches(self) -> bool:
+        """The cluster matches the desired state: nothing to do and nothing refused."""
+        return not self.actions and not self.refusals
+
+    def summary_line(self) -> str:
+        counts = self.counts()
+        refused = f", {counts['refused']} refused" if counts["refused"] else ""
+        return (f"Plan: {counts['create']} to create, {counts['change']} to change, "
+                f"{counts['delete']} to delete{refused}.")
 
 
 def fingerprint(data: object) -> str:
@@ -91,11 +156,19 @@ def plan_to_dict(plan: Plan) -> dict:
         "summary": {**plan.counts(), "unmanaged": len(plan.unmanaged_topics), "refusals": len(plan.refusals)},
         "changes": plan.has_changes,
         "actions": [_jsonable(a.to_dict()) for a in plan.actions],
+        "resources": [_resource_dict(change, plan.actions) for change in plan.resources()],
         "unmanaged_topics": list(plan.unmanaged_topics),
         "refusals": [p.to_dict() for p in plan.refusals],
         "warnings": [p.to_dict() for p in plan.warnings],
         "fingerprints": {"live": plan.live_fingerprint, "desired": plan.desired_fingerprint},
     }
+
+
+def _resource_dict(change: ResourceChange, actions: tuple[Action, ...]) -> dict:
+    index = {id(a): i for i, a in enumerate(actions)}
+    return {"resource_type": change.resource_type, "resource": change.resource, "change": change.change,
+            "actions": [index[id(a)] for a in change.actions], "risks": list(change.risks),
+            "refused": [p.to_dict() for p in change.refusals]}
 
 
 def _jsonable(value: object) -> object:

@@ -6,7 +6,8 @@ from typing import Sequence
 
 from kgitops.kinds import KINDS, kind_of
 from kgitops.kinds.base import ResourceKind
-from kgitops.plan import Action, Plan
+from kgitops.errors import Problem
+from kgitops.plan import Action, Plan, ResourceChange
 
 MAX_WARNINGS_SHOWN = 10  # a large imported cluster can warn about thousands of topics
 COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m", "!": "\033[35m", "bold": "\033[1m", "reset": "\033[0m"}
@@ -17,29 +18,43 @@ def render_text(plan: Plan, *, color: bool = False, kinds: Sequence[ResourceKind
         return f"{COLORS[kind]}{text}{COLORS['reset']}" if color else text
 
     lines = [f"kgitops plan for cluster {plan.cluster}" + (f" ({plan.cluster_id})" if plan.cluster_id else ""), ""]
-    for problem in plan.refusals:
+    general = [p for p in plan.refusals if not p.resource]  # about the files or the whole plan
+    for problem in general:
         lines.append(paint("-", f"refused: {problem}"))
-    if plan.refusals:
+    if general:
         lines.append("")
-    if not plan.actions:
+    if plan.matches:
         lines.append("No changes. The cluster matches the desired state.")
-    for action in plan.actions:
-        lines.append(paint(action.symbol, f"  {action.symbol} {action.resource_type} {action.resource}"))
-        lines += [f"      {detail}" for detail in action_details(action, kinds)]
-        lines += [paint("!", f"      ! {note}") for note in action.risks]
+    for change in plan.resources():
+        lines += resource_block(change, kinds, paint)
     if plan.unmanaged_topics:
         shown = ", ".join(plan.unmanaged_topics[:10]) + (", ..." if len(plan.unmanaged_topics) > 10 else "")
         lines += ["", f"Unmanaged topics (live, not declared, not claimed; left alone): "
                       f"{len(plan.unmanaged_topics)}: {shown}"]
     shown_warnings = plan.warnings[:MAX_WARNINGS_SHOWN]
-    lines += [f"warning: {w}" for w in shown_warnings]
+    lines += [_warning_line(w) for w in shown_warnings]
     if len(plan.warnings) > len(shown_warnings):
         lines.append(f"... and {len(plan.warnings) - len(shown_warnings)} more warnings "
                      f"(all of them: kgitops validate, or plan --format json)")
-    counts = plan.counts()
-    lines += ["", paint("bold", f"Plan: {counts['create']} to create, {counts['change']} to change, "
-                                f"{counts['delete']} to delete.")]
+    lines += ["", paint("bold", plan.summary_line())]
     return "\n".join(lines)
+
+
+def resource_block(change: ResourceChange, kinds: Sequence[ResourceKind], paint=lambda kind, text: text) -> list[str]:
+    """`  ~ topic shop.orders`, every changed attribute of every action on it, its risk
+    notes, and what refuses it."""
+    refused = " (refused)" if change.refusals else ""
+    lines = [paint(change.symbol, f"  {change.symbol} {change.address}{refused}")]
+    for action in change.actions:
+        lines += [f"      {detail}" for detail in action_details(action, kinds)]
+    lines += [paint("!", f"      ! {note}") for note in change.risks]
+    lines += [paint("-", f"      refused: {problem}") for problem in change.refusals]
+    return lines
+
+
+def _warning_line(problem: Problem) -> str:
+    text = str(problem)  # `file:line: warning: ...` carries its own prefix when located
+    return text if text.startswith("warning: ") or ": warning: " in text else f"warning: {text}"
 
 
 def action_details(action: Action, kinds: Sequence[ResourceKind] = KINDS) -> list[str]:

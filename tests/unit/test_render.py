@@ -65,7 +65,7 @@ def test_markdown_never_exceeds_the_comment_limit():
 
 def test_json_is_versioned_and_round_trips():
     data = json.loads(render_json(sample_plan()))
-    assert data["format_version"] == 1
-    assert data["summary"] == {"create": 2, "change": 2, "delete": 1, "unmanaged": 1, "refusals": 0}
+    assert data["format_version"] == 2
+    assert data["summary"] == {"create": 2, "change": 2, "delete": 1, "refused": 0, "unmanaged": 1, "refusals": 0}
     assert [a["kind"] for a in data["actions"]][:2] == ["create_topic", "alter_topic_config"]
     assert plan_from_dict(data, action_types()) == sample_plan()

@@ -20,12 +20,16 @@ class SubjectAction(Action):
 @dataclass(frozen=True)
 class RegisterSchema(SubjectAction):
     kind: ClassVar[str] = "register_schema"
-    symbol: ClassVar[str] = "+"
     schema: str = ""  # the schema text to register
     schema_file: str = ""
     schema_type: str = "AVRO"
     previous_version: int | None = None  # latest registered version, None for a new subject
     topic: str | None = None
+
+    @property
+    def symbol(self) -> str:  # type: ignore[override]
+        """A first version creates the subject; a later one changes it."""
+        return "+" if self.previous_version is None else "~"
 
     def depends_on(self) -> tuple[tuple[str, str, str], ...]:
         # A schema of a topic that could not be created waits for the next apply.

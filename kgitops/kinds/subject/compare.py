@@ -145,10 +145,9 @@ def registration_action(spec: SubjectSpec, live: LiveSubject,
     registered = _registered_version(spec, live, desired)
     if registered is not None:
         return None, [_already_registered_warning(spec, live, registered)]
-    problems = local_check(spec, live, effective)
-    if any(p.severity == "error" for p in problems):
-        return None, problems
-    return _register(spec, live, effective), problems
+    # An incompatible schema stays in the plan with its refusals (the plan is then refused
+    # as a whole and never applied), so the reviewer sees what was asked for.
+    return _register(spec, live, effective), local_check(spec, live, effective)
 
 
 def _register(spec: SubjectSpec, live: LiveSubject, effective: EffectiveLevel) -> RegisterSchema:
@@ -205,7 +204,7 @@ def local_check(spec: SubjectSpec, live: LiveSubject, effective: EffectiveLevel)
         Problem(
             f"subject {spec.subject}: the new schema is not {effective.level} compatible ({effective.source}): "
             f"{inc.path}: {inc.reason} ({_direction(inc, versions)})",
-            file=spec.schema_file, kind="policy",
+            file=spec.schema_file, kind="policy", resource=f"subject {spec.subject}",
         )
         for inc in result.incompatibilities
     ]

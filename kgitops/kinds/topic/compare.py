@@ -78,7 +78,7 @@ def compare_partitions(spec: TopicSpec, current: LiveTopic, result: TopicDiff) -
             f"topic {spec.name}: partitions cannot decrease from {before} to {after}: Kafka cannot remove "
             f"partitions. Keep partitions: {before}, or create a new topic with {after} partitions and move "
             f"producers and consumers to it (kgitops never deletes and recreates a topic)",
-            kind="input", **_where(spec)))
+            kind="input", resource=f"topic {spec.name}", **_where(spec)))
 
 
 def compare_replication(spec: TopicSpec, current: LiveTopic, live: LiveCluster, result: TopicDiff) -> None:
@@ -97,11 +97,11 @@ def compare_replication(spec: TopicSpec, current: LiveTopic, live: LiveCluster, 
     try:
         assignment = plan_assignment(current_assignment, live, after)
     except ValueError as err:
-        # Policy (RF above the broker count) reports this with its own message; keep the
-        # action out of the plan so nothing half-planned can be applied.
+        # The change stays in the plan, refused, with no assignment: a plan with a refusal
+        # is never applied, and the reviewer sees what was asked for and why it cannot be.
         result.refusals.append(Problem(f"topic {spec.name}: replication factor {before} -> {after}: {err}",
-                                       kind="policy", **_where(spec)))
-        return
+                                       kind="policy", resource=f"topic {spec.name}", **_where(spec)))
+        assignment = {}
     result.actions.append(ChangeReplicationFactor(
         topic=spec.name, before=before, after=after, current=current_assignment, assignment=assignment,
         risks=tuple(risks.replication_change(before, after, current.partition_count))))
@@ -177,8 +177,12 @@ def compare_claimed_undeclared(cluster: ClusterSpec, topic: LiveTopic, result: T
                                           risks=tuple(risks.topic_deletion(topic.name))))
         return
     loc = cluster.policy.location
+    # The deletion stays in the plan, refused: the reviewer sees what Git now says.
+    result.actions.append(DeleteTopic(topic=topic.name, partitions=topic.partition_count,
+                                      replication_factor=topic.replication_factor,
+                                      risks=tuple(risks.topic_deletion(topic.name))))
     result.refusals.append(Problem(
         f"topic {topic.name} is claimed by owned_prefixes but no longer declared, and topic deletion is "
         f"disabled (policy.allow_topic_deletion: false). Declare it again, or set allow_topic_deletion: true "
         f"in {cluster.source_file} to delete it",
-        kind="policy", file=cluster.source_file, line=loc.line if loc else None))
+        kind="policy", file=cluster.source_file, line=loc.line if loc else None, resource=f"topic {topic.name}"))

@@ -26,9 +26,10 @@ def check_live(cluster: ClusterSpec, live: LiveCluster, actions: list[Action] | 
 def _problem(cluster: ClusterSpec, topic: str | None, message: str) -> Problem:
     spec = cluster.topic(topic) if topic else None
     loc = spec.location if spec and spec.location else cluster.policy.location
+    resource = f"topic {topic}" if topic else None
     if loc is None:
-        return Problem(message, file=cluster.source_file, kind="policy")
-    return Problem(message, file=loc.file, line=loc.line, column=loc.column, kind="policy")
+        return Problem(message, file=cluster.source_file, kind="policy", resource=resource)
+    return Problem(message, file=loc.file, line=loc.line, column=loc.column, kind="policy", resource=resource)
 
 
 def replication_within_brokers(cluster: ClusterSpec, live: LiveCluster, actions) -> list[Problem]:
