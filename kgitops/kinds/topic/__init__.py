@@ -19,8 +19,8 @@ from kgitops.errors import Problem
 from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadContext, ResourceKind
 from kgitops.kinds.topic import apply as steps
 from kgitops.kinds.topic import compare, policy, render
-from kgitops.kinds.topic.actions import (AddPartitions, AlterTopicConfig, ChangeReplicationFactor, CreateTopic,
-                                         DeleteTopic)
+from kgitops.kinds.topic.actions import (AddPartitions, AlterTopicConfig, AlterTopicConfigAfterReplication,
+                                         ChangeReplicationFactor, CreateTopic, DeleteTopic)
 from kgitops.model import ClusterSpec, LiveCluster, LiveState
 from kgitops.plan import Action
 
@@ -54,13 +54,15 @@ def _delete(context: ApplyContext, actions: list[Action]) -> list[Outcome]:
 
 class TopicKind(ResourceKind):
     name = "topic"
-    action_types = (CreateTopic, AlterTopicConfig, AddPartitions, ChangeReplicationFactor, DeleteTopic)
+    action_types = (CreateTopic, AlterTopicConfig, AddPartitions, ChangeReplicationFactor,
+                    AlterTopicConfigAfterReplication, DeleteTopic)
     # Constructive first; deletions last (and only when everything before succeeded).
     apply_steps = (
         ApplyStep(10, (CreateTopic,), _create),
         ApplyStep(20, (AlterTopicConfig,), _alter_configs),
         ApplyStep(30, (AddPartitions,), _add_partitions),
         ApplyStep(40, (ChangeReplicationFactor,), _change_replication),
+        ApplyStep(45, (AlterTopicConfigAfterReplication,), _alter_configs),
         ApplyStep(90, (DeleteTopic,), _delete, destructive=True),
     )
 

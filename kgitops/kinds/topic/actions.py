@@ -68,6 +68,19 @@ class AlterTopicConfig(TopicAction):
 
 
 @dataclass(frozen=True)
+class AlterTopicConfigAfterReplication(AlterTopicConfig):
+    """Config changes that must wait for the topic's replication-factor change: raising
+    min.insync.replicas to or above the current replication factor before the new
+    replicas exist would leave min.insync.replicas >= RF for the whole reassignment, and
+    acks=all writes would fail with one broker down (docs/architecture.md, "Apply order")."""
+
+    kind: ClassVar[str] = "alter_topic_config_after_replication"
+
+    def depends_on(self) -> tuple[tuple[str, str, str], ...]:
+        return (("change_replication_factor", self.topic, "its replication-factor change did not complete"),)
+
+
+@dataclass(frozen=True)
 class ChangeReplicationFactor(TopicAction):
     """Executed as a partition reassignment; `assignment` is the target replica list per
     partition, computed at plan time so the plan shows exactly which brokers gain or lose data."""
