@@ -131,6 +131,7 @@ class ClusterSpec:
     # any other undeclared topic is only reported as unmanaged.
     owned_prefixes: tuple[str, ...] = ()
     cluster_id: str | None = None  # when set, connecting to another cluster is refused
+    expected_brokers: int | None = None  # a plan warns when fewer brokers are live
     files: tuple[str, ...] = ()  # every file read, for the desired-state fingerprint
     # The desired form of each kind that reads sections of its own (kgitops.kinds), by kind name.
     resources: Mapping[str, object] = field(default_factory=dict, compare=False)

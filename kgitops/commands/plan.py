@@ -8,7 +8,7 @@ from pathlib import Path
 
 from kgitops import planner
 from kgitops.live.clients import connect
-from kgitops.errors import EXIT_CHANGES, EXIT_OK, exit_code_for
+from kgitops.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, exit_code_for
 from kgitops.plan import Plan, plan_to_dict
 from kgitops.render.json_format import render_json
 from kgitops.render.markdown import render_markdown
@@ -46,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
         saved = {**plan_to_dict(plan), "cluster_file": str(Path(args.cluster).resolve())}
         Path(args.out).write_text(json.dumps(saved, indent=2) + "\n")
         print(f"Plan saved to {args.out}; apply it with: kgitops apply -c {args.cluster} {args.out}", file=sys.stderr)
+    if getattr(args, "fail_on_unhealthy", False) and any(p.kind == "health" for p in plan.warnings):
+        print("Error: the cluster is unhealthy (see the warnings above); failing as --fail-on-unhealthy asks.",
+              file=sys.stderr)
+        return EXIT_ERROR
     if args.detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK

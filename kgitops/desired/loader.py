@@ -263,6 +263,7 @@ class _ClusterLoader:
             subjects=tuple(subjects),
             owned_prefixes=tuple(p for p in _items(data.get("owned_prefixes")) if isinstance(p, str)),
             cluster_id=cluster_id if isinstance(cluster_id, str) else None,
+            expected_brokers=data["expected_brokers"] if _is_int(data.get("expected_brokers")) else None,
             files=tuple(self.files),
         )
 

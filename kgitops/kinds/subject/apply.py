@@ -17,6 +17,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Sequence
 
+from kgitops.desired.loader import display_path
 from kgitops.kinds.base import Outcome
 from kgitops.errors import KgitopsError
 from kgitops.live.registry_client import RegistryClient, SubjectNotFound, is_transitive
@@ -90,7 +91,7 @@ def register_schema(client: RegistryClient, action: RegisterSchema, global_level
         if not compatible:
             details = "; ".join(messages) if messages else "the registry gave no details"
             return Outcome(action, ok=False, error=(
-                f"the schema registry at {client.url} says the schema in {action.schema_file} is not {level} "
+                f"the schema registry at {client.url} says the schema in {display_path(action.schema_file)} is not {level} "
                 f"compatible with subject {action.subject} ({details}); nothing was registered"))
         client.register(action.subject, action.schema, action.schema_type)
     except KgitopsError as err:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from kgitops.avro import compatibility
+from kgitops.desired.loader import display_path
 from kgitops.avro.schema import normalised
 from kgitops.errors import InputError, Problem
 from kgitops.desired.topic_names import is_claimed, topic_of_subject
@@ -137,7 +138,7 @@ def registration_action(spec: SubjectSpec, live: LiveSubject,
     try:
         desired = canonical_form(spec.schema, spec.schema_type, spec.schema_file)
     except InputError as err:
-        return None, list(err.problems) or [Problem(err.message, file=spec.schema_file)]
+        return None, list(err.problems) or [Problem(err.message, file=display_path(spec.schema_file))]
     if live.version is None or live.schema is None:
         return _register(spec, live, effective), []
     if _canonical_or_none(live.schema, live.schema_type) == desired:
@@ -153,7 +154,7 @@ def registration_action(spec: SubjectSpec, live: LiveSubject,
 def _register(spec: SubjectSpec, live: LiveSubject, effective: EffectiveLevel) -> RegisterSchema:
     is_new_version = live.version is not None
     risks = (NONE_RISK,) if is_new_version and effective.level == "NONE" else ()
-    return RegisterSchema(subject=spec.subject, schema=spec.schema, schema_file=spec.schema_file,
+    return RegisterSchema(subject=spec.subject, schema=spec.schema, schema_file=display_path(spec.schema_file),
                           schema_type=spec.schema_type, previous_version=live.version,
                           topic=spec.topic or topic_of_subject(spec.subject), risks=risks)
 
@@ -180,7 +181,7 @@ def _already_registered_warning(spec: SubjectSpec, live: LiveSubject, version: i
                    f"version {live.version} stays the latest and nothing is planned (producers looking up their "
                    f"schema still find version {version}); declare version {live.version}'s schema, or delete the "
                    f"later versions deliberately to roll back")
-    return Problem(message, file=spec.schema_file, severity="warning")
+    return Problem(message, file=display_path(spec.schema_file), severity="warning")
 
 
 def local_check(spec: SubjectSpec, live: LiveSubject, effective: EffectiveLevel) -> list[Problem]:
@@ -194,17 +195,17 @@ def local_check(spec: SubjectSpec, live: LiveSubject, effective: EffectiveLevel)
         notes.append(Problem(
             f"subject {spec.subject}: {effective.level} checks every earlier version but only version "
             f"{live.version} was read; the registry checks the others when applying",
-            file=spec.schema_file, severity="warning"))
+            file=display_path(spec.schema_file), severity="warning"))
     try:
         result = compatibility.check(spec.schema, texts, effective.level)
     except InputError as err:
         return notes + [Problem(f"subject {spec.subject}: could not check compatibility locally ({err.message}); "
-                                f"the registry checks it when applying", file=spec.schema_file, severity="warning")]
+                                f"the registry checks it when applying", file=display_path(spec.schema_file), severity="warning")]
     return notes + [
         Problem(
             f"subject {spec.subject}: the new schema is not {effective.level} compatible ({effective.source}): "
             f"{inc.path}: {inc.reason} ({_direction(inc, versions)})",
-            file=spec.schema_file, kind="policy", resource=f"subject {spec.subject}",
+            file=display_path(spec.schema_file), kind="policy", resource=f"subject {spec.subject}",
         )
         for inc in result.incompatibilities
     ]
@@ -247,7 +248,7 @@ def _canonical_or_none(text: str, schema_type: str) -> str | None:
 
 def _where(spec: SubjectSpec) -> dict[str, object]:
     if spec.location is None:
-        return {"file": spec.schema_file}
+        return {"file": display_path(spec.schema_file)}
     return {"file": spec.location.file, "line": spec.location.line, "column": spec.location.column}
 
 

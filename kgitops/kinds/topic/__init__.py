@@ -19,6 +19,7 @@ from kgitops.errors import Problem
 from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadContext, ResourceKind
 from kgitops.kinds.topic import apply as steps
 from kgitops.kinds.topic import compare, policy, render
+from kgitops.kinds.topic.health import health_warnings
 from kgitops.kinds.topic.actions import (AddPartitions, AlterTopicConfig, AlterTopicConfigAfterReplication,
                                          ChangeReplicationFactor, CreateTopic, DeleteTopic)
 from kgitops.model import ClusterSpec, LiveCluster, LiveState
@@ -80,7 +81,8 @@ class TopicKind(ResourceKind):
 
     def compare(self, desired: ClusterSpec, live: LiveState) -> KindDiff:
         result = compare.diff_topics(desired, live.cluster)
-        return KindDiff(tuple(result.actions), tuple(result.refusals), tuple(result.warnings), tuple(result.unmanaged))
+        warnings = tuple(result.warnings) + tuple(health_warnings(desired, live.cluster))
+        return KindDiff(tuple(result.actions), tuple(result.refusals), warnings, tuple(result.unmanaged))
 
     def check_live(self, desired: ClusterSpec, live: LiveState, actions: Sequence[Action]) -> list[Problem]:
         return policy.check_live(desired, live.cluster, actions)

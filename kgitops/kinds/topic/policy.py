@@ -15,6 +15,11 @@ from kgitops.plan import Action
 from kgitops.kinds.topic.actions import AddPartitions, ChangeReplicationFactor, CreateTopic, DeleteTopic
 
 
+# A single-broker cluster is the classic course setup: say what kgitops needs and where to get it.
+LEARNER_TIP = ("; kgitops enforces replication factor 3 or more, so it needs a cluster of at least 3 brokers "
+               "(`kgitops dev up` starts a local one with 3 brokers)")
+
+
 def check_live(cluster: ClusterSpec, live: LiveCluster, actions: list[Action] | tuple[Action, ...]) -> list[Problem]:
     problems: list[Problem] = []
     problems += replication_within_brokers(cluster, live, actions)
@@ -41,7 +46,8 @@ def replication_within_brokers(cluster: ClusterSpec, live: LiveCluster, actions)
         if rf is not None and rf > brokers:
             problems.append(_problem(cluster, action.topic,
                                      f"topic {action.topic}: replication factor {rf} exceeds the {brokers} live "
-                                     f"broker(s) of cluster {live.cluster_id}; Kafka cannot place {rf} replicas"))
+                                     f"broker(s) of cluster {cluster.name} ({live.cluster_id}); Kafka cannot place "
+                                     f"{rf} replicas{LEARNER_TIP if brokers < 3 else ''}"))
     return problems
 
 
