@@ -46,11 +46,9 @@ class Action:
 
     @classmethod
     def from_fields(cls, fields: dict[str, Any]) -> "Action":
-        """The inverse of to_dict for this class (JSON lists back to tuples); a class with
-        nested or int-keyed fields overrides it."""
-        if "risks" in fields:
-            fields = {**fields, "risks": tuple(fields["risks"])}
-        return cls(**fields)
+        """The inverse of to_dict for this class: JSON lists back to tuples (actions keep
+        sequences as tuples); a class with nested or int-keyed fields overrides it."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
 
 
 @dataclass(frozen=True)

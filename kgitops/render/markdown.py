@@ -11,6 +11,7 @@ from kgitops.render.text import action_details, render_text
 
 GITHUB_COMMENT_LIMIT = 65536  # characters
 MARKER = "<!-- kgitops-plan -->"  # lets a CI job find and update its own comment
+TABLE_DETAILS = 3  # detail lines per resource in the table; longer ones get a collapsible block
 
 
 def _cell(text: str) -> str:
@@ -30,11 +31,16 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT, kinds: Seq
     table = ["| | change | resource | details | risk |", "|---|---|---|---|---|"] if resources else []
     for change in ordered:
         mark = ":no_entry:" if change.refusals else ":warning:" if change.risks else ""
-        details = "; ".join(d for a in change.actions for d in action_details(a, kinds)[:3])
+        details = "; ".join([d for a in change.actions for d in action_details(a, kinds)][:TABLE_DETAILS])
         notes = " ".join([*(f"refused: {p.message}" for p in change.refusals), *change.risks])
         table.append(f"| {mark} | {change.change} | `{_cell(change.address)}` | {_cell(details)} | {_cell(notes)} |")
     if plan.unmanaged_topics:
         table += ["", f"{len(plan.unmanaged_topics)} unmanaged topic(s) left alone."]
+    for change in resources:  # what the table cut short, collapsible (a long schema change, say)
+        lines = [d for a in change.actions for d in action_details(a, kinds)]
+        if len(lines) > TABLE_DETAILS:
+            table += ["", f"<details><summary><code>{_cell(change.address)}</code>: {len(lines)} lines</summary>",
+                      "", "```", *lines, "```", "", "</details>"]
     details = ["", "<details><summary>Full plan</summary>", "", "```", render_text(plan, kinds=kinds), "```", "",
                "</details>"]
     body = "\n".join(head + table + details)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from kgitops.plan import Action
 
@@ -25,6 +25,8 @@ class RegisterSchema(SubjectAction):
     schema_type: str = "AVRO"
     previous_version: int | None = None  # latest registered version, None for a new subject
     topic: str | None = None
+    level: str | None = None  # the compatibility level the new version is checked with
+    changes: tuple[str, ...] = ()  # field by field against the latest version (kgitops.avro.diff)
 
     @property
     def symbol(self) -> str:  # type: ignore[override]
@@ -48,7 +50,3 @@ class DeleteSubject(SubjectAction):
     kind: ClassVar[str] = "delete_subject"
     symbol: ClassVar[str] = "-"
     versions: tuple[int, ...] = ()
-
-    @classmethod
-    def from_fields(cls, fields: dict[str, Any]) -> Action:
-        return super().from_fields({**fields, "versions": tuple(fields.get("versions", ()))})

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from kgitops.avro import compatibility
+from kgitops.avro.diff import schema_changes
 from kgitops.desired.loader import display_path
 from kgitops.avro.schema import normalised
 from kgitops.errors import InputError, Problem
@@ -154,9 +155,13 @@ def registration_action(spec: SubjectSpec, live: LiveSubject,
 def _register(spec: SubjectSpec, live: LiveSubject, effective: EffectiveLevel) -> RegisterSchema:
     is_new_version = live.version is not None
     risks = (NONE_RISK,) if is_new_version and effective.level == "NONE" else ()
+    changes: tuple[str, ...] = ()
+    if is_new_version and live.schema and spec.schema_type == "AVRO" == live.schema_type:
+        changes = tuple(schema_changes(live.schema, spec.schema))
     return RegisterSchema(subject=spec.subject, schema=spec.schema, schema_file=display_path(spec.schema_file),
                           schema_type=spec.schema_type, previous_version=live.version,
-                          topic=spec.topic or topic_of_subject(spec.subject), risks=risks)
+                          topic=spec.topic or topic_of_subject(spec.subject), risks=risks,
+                          level=effective.level if is_new_version else None, changes=changes)
 
 
 def _registered_version(spec: SubjectSpec, live: LiveSubject, desired: str) -> int | None:

@@ -16,7 +16,11 @@ def details(action: Action) -> list[str]:
 @details.register
 def _(action: RegisterSchema) -> list[str]:
     after = f"new version after v{action.previous_version}" if action.previous_version else "first version"
-    return [f"schema: {after} from {display_path(action.schema_file)}"]
+    checked = f", checked {action.level}" if action.level else ""
+    lines = [f"schema: {after} from {display_path(action.schema_file)}{checked}"]
+    if action.previous_version and not action.changes and action.schema_type == "AVRO":
+        lines.append("  (no field changes: doc, order or formatting only)")
+    return lines + [f"  {change}" for change in action.changes]
 
 
 @details.register
