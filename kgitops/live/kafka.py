@@ -18,7 +18,7 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, Res
 
 from kgitops.desired.topic_names import is_internal
 from kgitops.errors import ConnectionFailed, KgitopsError
-from kgitops.live.kafka_errors import UnknownTopic, is_unknown_topic, kafka_error_text
+from kgitops.live.kafka_errors import UnknownTopic, is_local_transient, is_unknown_topic, kafka_error_text
 from kgitops.live.connect import CONNECT_TIMEOUT_S, kafka_timeout
 from kgitops.model import Broker, LiveCluster, LiveConfigEntry, LivePartition, LiveTopic
 
@@ -151,9 +151,11 @@ class KafkaReader:
                     if resource.name not in existing:
                         continue
                     # A topic created moments ago may not have reached the broker that
-                    # answers yet: ask again, a bounded number of times.
+                    # answers yet, or the request went to a bootstrap connection librdkafka
+                    # retired when the metadata named the brokers: ask again, a bounded
+                    # number of times.
                     unknown = is_unknown_topic(err)
-                    if unknown and attempt < UNKNOWN_TOPIC_RETRIES:
+                    if (unknown or is_local_transient(err)) and attempt < UNKNOWN_TOPIC_RETRIES:
                         retry.append(resource.name)
                         continue
                     message = f"describing the configs of topic {resource.name} failed: {kafka_error_text(err)}"
