@@ -31,6 +31,9 @@ def render_text(plan: Plan, *, color: bool = False, kinds: Sequence[ResourceKind
         shown = ", ".join(plan.unmanaged_topics[:10]) + (", ..." if len(plan.unmanaged_topics) > 10 else "")
         lines += ["", f"Unmanaged topics (live, not declared, not claimed; left alone): "
                       f"{len(plan.unmanaged_topics)}: {shown}"]
+    for kind, names in plan.unmanaged.items():
+        shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+        lines.append(f"Unmanaged {kind} resources (live, not declared, not owned; left alone): {len(names)}: {shown}")
     shown_warnings = plan.warnings[:MAX_WARNINGS_SHOWN]
     lines += [_warning_line(w) for w in shown_warnings]
     if len(plan.warnings) > len(shown_warnings):
