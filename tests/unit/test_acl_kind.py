@@ -101,7 +101,8 @@ def test_policy_refuses_broad_bindings_without_a_reason(tmp_path, entry, refused
         assert errors == []
     else:
         assert len(errors) == 1 and refused in errors[0].message and errors[0].kind == "policy"
-    assert any("no `users:` entry or `external_principals`" in p.message for p in problems if p.severity == "warning")
+    unbacked = [p for p in problems if p.severity == "warning" and "no `users:` entry" in p.message]
+    assert len(unbacked) == (0 if "User:*" in entry else 1)
 
 
 def test_a_plan_shows_one_block_per_principal_and_round_trips(tmp_path):
