@@ -57,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", metavar="PLAN", help="save the plan to this file for `apply PLAN`")
     p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes, 0 when none")
     p.add_argument("--no-color", action="store_true", help="plain text output")
+    p.add_argument("--no-impact", action="store_true",
+                   help="skip the live impact of risky changes (records deleted, consumer groups affected)")
+    p.add_argument("--throttle", type=_byte_rate, metavar="RATE",
+                   help="the apply --throttle to estimate replication-factor changes with, e.g. 50MiB")
 
     p = sub.add_parser("apply", help="reconcile the cluster with the desired state")
     _cluster_arg(p)

@@ -2,7 +2,7 @@
 the details in a collapsible block, never longer than a GitHub comment allows."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from kgitops.kinds import KINDS
 from kgitops.kinds.base import ResourceKind
@@ -17,7 +17,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT, kinds: Sequence[ResourceKind] = KINDS) -> str:
+def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT, kinds: Sequence[ResourceKind] = KINDS,
+                    impacts: Any = None) -> str:
     counts = plan.counts()
     summary = (f"**Plan for `{plan.cluster}`: {counts['create']} to create, {counts['change']} to change, "
                f"{counts['delete']} to delete.**")
@@ -29,13 +30,13 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT, kinds: Seq
     ordered = sorted(plan.actions, key=lambda a: not a.risks)  # risky first, stable otherwise
     table = ["| | action | resource | change | risk |", "|---|---|---|---|---|"] if plan.actions else []
     for a in ordered:
-        risky = a.risks
+        risky = a.risks + tuple(impacts.lines_for(a) if impacts is not None else ())
         change = "; ".join(action_details(a, kinds)[:3])
         table.append(f"| {':warning:' if risky else ''} | {a.kind.replace('_', ' ')} "
                      f"| `{_cell(a.resource)}` | {_cell(change)} | {_cell(' '.join(risky))} |")
     if plan.unmanaged_topics:
         table += ["", f"{len(plan.unmanaged_topics)} unmanaged topic(s) left alone."]
-    details = ["", "<details><summary>Full plan</summary>", "", "```", render_text(plan, kinds=kinds), "```", "", "</details>"]
+    details = ["", "<details><summary>Full plan</summary>", "", "```", render_text(plan, kinds=kinds, impacts=impacts), "```", "", "</details>"]
     body = "\n".join(head + table + details)
     if len(body) <= limit:
         return body
