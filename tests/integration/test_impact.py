@@ -107,6 +107,19 @@ def test_retention_decrease_counts_the_records_and_each_groups_unread_records_th
                          now_ms=now - 2 * HOUR_MS + DAY_MS + 1)  # the 2-hour-old records pass the limit too
     assert exact.for_action(plan_actions[0]).retention_time.records == 1600
 
+    # Many groups: one OffsetFetch per coordinator (kafka-python) gives the same numbers.
+    batched = read_impacts(plan_actions, live, connect_clients(stack), now_ms=now, batch_groups_from=1)
+    assert batched.requests.get("offset_fetch_batched") == 1 and "offset_fetch" not in batched.requests
+    losses = {g.group: g.unread_records for g in batched.for_action(plan_actions[0]).retention_time.groups}
+    assert losses == {group: 450, caught_up: 0}
+
+
+def connect_clients(stack) -> Clients:
+    from kgitops.live.kafka_python_admin import open_kafka_python_admin
+
+    config = {"bootstrap.servers": stack.bootstrap_servers}
+    return Clients(admin(stack), config, kafka_python=lambda: open_kafka_python_admin(config))
+
 
 def _actions(stack, cluster):
     from kgitops import planner

@@ -239,3 +239,55 @@ def test_text_and_json_of_the_parts_read_elsewhere():
                                                      "by_broker": {"3": 2097152, "4": 1048576},
                                                      "throttle_bytes_per_sec": 1048576, "estimated_seconds": 3.0}
     assert impact_to_dict(impact)["groups"][0]["streams"] is True
+
+
+class FakeKafkaPython:
+    """kafka-python's admin for the batched OffsetFetch: `list_group_offsets` and `close`."""
+
+    def __init__(self, groups: dict, deny: bool = False):
+        self.groups, self.deny, self.calls = groups, deny, 0
+
+    def list_group_offsets(self, specs):
+        from kafka.errors import GroupAuthorizationFailedError
+        from kafka.structs import OffsetAndMetadata
+
+        self.calls += 1
+        if self.deny:
+            raise GroupAuthorizationFailedError("OffsetFetchResponse failed")
+        return {g: {tp: OffsetAndMetadata(self.groups[g].get((tp.topic, tp.partition), -1), "", -1) for tp in tps}
+                for g, tps in specs.items()}
+
+    def describe_log_dirs(self, topic_partitions, brokers=None):
+        return [{"broker": 1, "log_dirs": [{"error_code": 0, "topics": [
+            {"name": t, "partitions": [{"partition_index": p, "partition_size": 8000, "is_future_key": False}
+                                       for p in parts]} for t, parts in topic_partitions.items()]}]}]
+
+    def close(self):
+        pass
+
+
+def test_many_groups_are_read_in_one_batched_offset_fetch_with_the_same_numbers():
+    committed = {"billing": {("orders", 0): 200, ("orders", 1): 350}, "idle": {}}
+    admin = FakeAdmin(groups=committed)
+    aged(admin, "orders")
+    fake = FakeKafkaPython(committed)
+    action = retention("orders")
+    impacts = read_impacts([action], live_cluster(("orders", 2)), Clients(admin, {}, kafka_python=lambda: fake),
+                           now_ms=NOW, batch_groups_from=2)
+    assert fake.calls == 1 and "list_consumer_group_offsets" not in admin.calls
+    rt = impacts.for_action(action).retention_time
+    assert {g.group: g.unread_records for g in rt.groups} == {"billing": 450}
+    assert [p.bytes for p in rt.partitions] == [5000, 5000]  # 500 of 800 records of 8,000 bytes
+    assert impacts.requests["offset_fetch_batched"] == 1 and "offset_fetch" not in impacts.requests
+
+
+def test_a_denied_batched_offset_fetch_is_a_warning_naming_the_permission():
+    admin = FakeAdmin(groups={"a": {}, "b": {}})
+    aged(admin, "orders")
+    action = retention("orders")
+    impacts = read_impacts([action], live_cluster(("orders", 2)),
+                           Clients(admin, {}, kafka_python=lambda: FakeKafkaPython({}, deny=True)),
+                           now_ms=NOW, batch_groups_from=2)
+    assert impacts.for_action(action).retention_time.records == 1000
+    assert [w.message for w in impacts.warnings if "missing permission DESCRIBE on the consumer groups" in w.message]
+    assert len(impacts.warnings) == 1

@@ -13,6 +13,7 @@ a warning naming the permission; the plan itself never fails because of it.
 """
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,8 +23,9 @@ from kgitops.errors import Problem
 from kgitops.kinds.topic import risks
 from kgitops.kinds.topic.actions import (AddPartitions, AlterTopicConfig, ChangeReplicationFactor, DeleteTopic,
                                          TopicAction)
-from kgitops.live.consumers import (SAMPLE_RECORDS_PER_PARTITION, ConsumerReader, GroupListing, OffsetAt,
-                                    Partition, ReadDenied, ReadFailed, log_dir_sizes, sample_null_keys)
+from kgitops.live.consumers import (BATCHED_OFFSET_FETCH_FROM, SAMPLE_RECORDS_PER_PARTITION, ConsumerReader,
+                                    GroupListing, OffsetAt, Partition, ReadDenied, ReadFailed,
+                                    committed_offsets_batched, log_dir_sizes, sample_null_keys)
 from kgitops.model import LiveCluster
 from kgitops.plan import Action
 from kgitops.wording import approx_duration, approx_size, plural
@@ -249,16 +251,19 @@ def needs_of(action: Action) -> Needs | None:
 
 def read_impacts(actions: Sequence[Action], live: LiveCluster, clients: Any, *, throttle: int | None = None,
                  now_ms: int | None = None, timeout: float = 30.0,
-                 sample_records: int = SAMPLE_RECORDS_PER_PARTITION) -> Impacts:
+                 sample_records: int = SAMPLE_RECORDS_PER_PARTITION,
+                 batch_groups_from: int = BATCHED_OFFSET_FETCH_FROM) -> Impacts:
     """The impact of each risky topic action in `actions`, read from the live cluster with
     the injected `clients` (kgitops.live.clients.Clients). `now_ms` is the clock the ages
-    and the retention cutoff are computed from."""
+    and the retention cutoff are computed from; from `batch_groups_from` groups on, their
+    offsets are read in one request per coordinator."""
     now = int(time.time() * 1000) if now_ms is None else now_ms
     needs = [n for n in map(needs_of, actions) if n is not None and n.topic in live.topics]
     if not needs:
         return NO_IMPACT
     requests: dict[str, int] = {}
     run = _Run(live, clients, ConsumerReader(clients.admin, timeout=timeout, requests=requests), now)
+    run.batch_groups_from = batch_groups_from
     if any(n.reads_cluster for n in needs):
         changed = sorted({a.resource for a in actions if isinstance(a, TopicAction) and a.symbol != "+"
                           and a.resource in live.topics})
@@ -287,6 +292,7 @@ class _Run:
         self.members: dict[str, int] | None = {}
         self.groups_read = False
         self.consumer_topics: list[str] = []
+        self.batch_groups_from = BATCHED_OFFSET_FETCH_FROM
 
     def partitions(self, topic: str) -> list[Partition]:
         return [(topic, p.id) for p in self.live.topics[topic].partitions]
@@ -308,6 +314,10 @@ class _Run:
         compact = sorted({n.topic for n in needs if n.compact})
         deleted = sorted({n.topic for n in needs if n.last_writes})
         self.consumer_topics = list(changed)
+        # Log-dir sizes come over kafka-python (its own connections, one broker after the
+        # other): the slowest read, so it runs beside all the others.
+        sizes = threading.Thread(target=self.read_sizes, args=(needs,), name="kgitops-log-dirs", daemon=True)
+        sizes.start()
         with_latest = sorted(set(changed) | set(by_time) | set(compact))
         with_earliest = sorted(set(by_time) | set(compact))
         # All ListOffsets calls travel together, and with the group reads below.
@@ -335,8 +345,8 @@ class _Run:
                 except (ReadDenied, ReadFailed) as err:
                     self.fail(topics, f"{name.replace('_', ' ')} offsets", err)
             setattr(self, name, answers)
-        self.read_sizes(needs)
         self.read_samples(compact, sample_records)
+        sizes.join()
 
     def read_groups(self, topics: Sequence[str]) -> None:
         wanted = [p for t in topics for p in self.partitions(t)]
@@ -345,7 +355,7 @@ class _Run:
         self.groups_read = True
         try:
             self.listings = {g.group_id: g for g in self.reader.list_groups()}
-            self.offsets = self.reader.committed_offsets(sorted(self.listings), wanted)
+            self.offsets = self.committed_offsets(sorted(self.listings), wanted)
         except (ReadDenied, ReadFailed) as err:
             self.fail(topics, "consumer groups", err)
             return
@@ -354,6 +364,18 @@ class _Run:
         except (ReadDenied, ReadFailed) as err:
             self.members = None
             self.fail(topics, "consumer group members", err)
+
+    def committed_offsets(self, groups: list[str], wanted: list[Partition]) -> dict[str, dict[Partition, int]]:
+        """Per group (one call each, concurrently), or for many groups kafka-python's one
+        OffsetFetch per coordinator; should that fail for another reason than a permission,
+        the per-group reads still answer."""
+        opener = getattr(self.clients, "kafka_python", None)
+        if opener is not None and len(groups) >= self.batch_groups_from:
+            try:
+                return committed_offsets_batched(opener, groups, wanted, self.reader.requests)
+            except ReadFailed:
+                pass
+        return self.reader.committed_offsets(groups, wanted)
 
     def read_sizes(self, needs: Sequence[Needs]) -> None:
         topics = sorted({n.topic for n in needs if n.retention_ms is not None or n.retention_bytes is not None
