@@ -3,12 +3,11 @@ counts, and a missing permission that degrades to a warning naming it."""
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 import pytest
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaError
 
 from kgitops.kinds.topic.actions import (AddPartitions, AlterTopicConfig, ChangeReplicationFactor, ConfigChange,
                                          CreateTopic, DeleteTopic)
@@ -16,21 +15,10 @@ from kgitops.kinds.topic.impact import (GroupOnTopic, Impact, KeylessSample, Min
                                         impact_lines, impact_to_dict, needs_of, read_impacts)
 from kgitops.live.clients import Clients
 from kgitops.model import Broker, LiveCluster, LivePartition, LiveTopic
+from tests.unit.futures import done, failed
 
 NOW = 1_800_000_000_000
 DAY = 86_400_000
-
-
-def done(value) -> Future:
-    future: Future = Future()
-    future.set_result(value)
-    return future
-
-
-def failed(code: int) -> Future:
-    future: Future = Future()
-    future.set_exception(KafkaException(KafkaError(code)))
-    return future
 
 
 @dataclass

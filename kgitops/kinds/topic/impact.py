@@ -93,7 +93,7 @@ class GroupOnTopic:
     state: str
     type: str
     members: int | None  # None: the group could not be described
-    lag: int  # over the partitions it has committed offsets on
+    lag: int | None  # over the partitions it has committed offsets on; None: end offsets not read
     partitions: int  # how many partitions of the topic it has committed offsets on
     streams_topics: tuple[str, ...] = ()  # its -changelog / -repartition topics, if any
 
@@ -471,8 +471,8 @@ class _Run:
             mine = {p: o for (t, p), o in offsets.items() if t == topic}
             if not mine:
                 continue
-            lag = sum(max(0, self.latest[(topic, p)].offset - o) for p, o in mine.items()
-                      if self.latest and (topic, p) in self.latest)
+            lag = None if self.latest is None else sum(
+                max(0, self.latest[(topic, p)].offset - o) for p, o in mine.items() if (topic, p) in self.latest)
             listing = self.listings.get(group, GroupListing(group, "Unknown", "unknown"))
             streams = tuple(sorted(n for n in names if n.startswith(group + "-") and n.endswith(STREAMS_SUFFIXES)))
             members = self.members.get(group) if self.members is not None else None
@@ -550,7 +550,8 @@ def _when(timestamp_ms: int, now_ms: int) -> str:
 
 def group_line(group: GroupOnTopic) -> str:
     members = "members unknown" if group.members is None else plural(group.members, "member")
-    return f"group {group.group} ({group.state}, {members}): lag {_count(group.lag)}"
+    lag = "lag unknown" if group.lag is None else f"lag {_count(group.lag)}"
+    return f"group {group.group} ({group.state}, {members}): {lag}"
 
 
 def impact_lines(impact: Impact) -> list[str]:
