@@ -247,3 +247,21 @@ def _leader_sizes(stack, topic: str) -> dict[int, int]:
         return sizes()
     finally:
         client.close()
+
+
+def test_retention_bytes_decrease_shows_the_bytes_over_the_limit_per_partition(stack, unique_name, tmp_path, capsys):
+    now = int(time.time() * 1000)
+    create_outside(stack, unique_name, partitions=2, config={"min.insync.replicas": "2"})
+    produce(stack, unique_name, 0, 300, now)
+    produce(stack, unique_name, 1, 10, now)
+    sizes = _leader_sizes(stack, unique_name)
+    limit = (sizes[0] + sizes[1]) // 2  # partition 0 is over it, partition 1 is not
+    assert sizes[1] < limit < sizes[0]
+    cluster = write_cluster(tmp_path / "c.yaml", stack, [
+        {"name": unique_name, "partitions": 2, "config": {"retention.bytes": limit}}])
+    text, data, _ = plan(capsys, cluster)
+    over = sizes[0] - limit
+    assert f"over the new size limit would be deleted: partition 0: {over:,} bytes" in text.out
+    assert action(data, "alter_topic_config", unique_name)["impact"]["retention_bytes"] == {
+        "limit_bytes": limit, "bytes_over": over, "partitions": [
+            {"partition": 0, "size": sizes[0], "over": over}, {"partition": 1, "size": sizes[1], "over": 0}]}
