@@ -81,11 +81,16 @@ def _kafka_error(err: BaseException) -> KafkaError | None:
     return err if isinstance(err, KafkaError) else None
 
 
-def raise_read_error(what: str, err: BaseException) -> None:
+def read_error(what: str, err: BaseException) -> ReadDenied | ReadFailed:
+    """`err` (a confluent-kafka error, or anything else) as the impact's own error."""
     error = _kafka_error(err)
     if error is not None and error.code() in PERMISSIONS:
-        raise ReadDenied(what, PERMISSIONS[error.code()], kafka_error_text(error)) from err
-    raise ReadFailed(f"{what}: {kafka_error_text(err)}") from err
+        return ReadDenied(what, PERMISSIONS[error.code()], kafka_error_text(error))
+    return ReadFailed(f"{what}: {kafka_error_text(err)}")
+
+
+def raise_read_error(what: str, err: BaseException) -> None:
+    raise read_error(what, err) from err
 
 
 def _state_name(state: Any) -> str:

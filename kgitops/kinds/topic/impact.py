@@ -25,7 +25,7 @@ from kgitops.kinds.topic.actions import (AddPartitions, AlterTopicConfig, Change
                                          TopicAction)
 from kgitops.live.consumers import (BATCHED_OFFSET_FETCH_FROM, SAMPLE_RECORDS_PER_PARTITION, ConsumerReader,
                                     GroupListing, OffsetAt, Partition, ReadDenied, ReadFailed,
-                                    committed_offsets_batched, log_dir_sizes, sample_null_keys)
+                                    committed_offsets_batched, log_dir_sizes, read_error, sample_null_keys)
 from kgitops.model import LiveCluster
 from kgitops.plan import Action
 from kgitops.wording import approx_duration, approx_size, plural
@@ -334,7 +334,7 @@ class _Run:
                 in_flight[name] = self.reader.send_list_offsets(specs)
             except Exception as err:  # noqa: BLE001 - a plan never fails on its impact
                 in_flight[name] = None
-                self.fail(topics, f"{name} offsets", _as_read_error(err))
+                self.fail(topics, f"{name} offsets", read_error("sending ListOffsets", err))
         self.read_groups(changed)
         for name, (_specs, topics) in calls.items():
             futures = in_flight[name]
@@ -512,16 +512,6 @@ class _Run:
     def min_insync(self, topic: str, value: int) -> MinInsyncRisk:
         return MinInsyncRisk(value, tuple((p.id, len(p.isr)) for p in self.live.topics[topic].partitions
                                           if len(p.isr) <= value))
-
-
-def _as_read_error(err: Exception) -> Exception:
-    from kgitops.live.consumers import raise_read_error
-
-    try:
-        raise_read_error("sending ListOffsets", err)
-    except (ReadDenied, ReadFailed) as converted:
-        return converted
-    return err
 
 
 # ---------------------------------------------------------------------------
