@@ -220,7 +220,7 @@ def test_replication_increase_counts_the_bytes_to_copy_and_min_insync_at_the_isr
     assert replication["estimated_seconds"] >= max(by_broker.values()) / 1024
     assert ("impact: 2 partitions with an ISR at the new min.insync.replicas 2: acks=all writes fail as soon as "
             "one more replica drops out: 0 (ISR 2), 1 (ISR 2)") in text.out
-    assert action(data, "alter_topic_config", unique_name)["impact"]["min_insync"] == {
+    assert action(data, "alter_topic_config_after_replication", unique_name)["impact"]["min_insync"] == {
         "min_insync_replicas": 2, "partitions": [{"partition": 0, "isr": 2}, {"partition": 1, "isr": 2}]}
 
 

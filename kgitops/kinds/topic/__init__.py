@@ -20,8 +20,9 @@ from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadC
 from kgitops.kinds.topic import apply as steps
 from kgitops.kinds.topic import compare, policy, render
 from kgitops.kinds.topic.health import health_warnings
-from kgitops.kinds.topic.actions import (AddPartitions, AlterTopicConfig, AlterTopicConfigAfterReplication,
-                                         ChangeReplicationFactor, CreateTopic, DeleteTopic)
+from kgitops.kinds.topic.actions import (AddPartitions, AddPartitionsAfterReplication, AlterTopicConfig,
+                                         AlterTopicConfigAfterReplication, ChangeReplicationFactor, CreateTopic,
+                                         DeleteTopic)
 from kgitops.model import ClusterSpec, LiveCluster, LiveState
 from kgitops.plan import Action
 
@@ -56,7 +57,7 @@ def _delete(context: ApplyContext, actions: list[Action]) -> list[Outcome]:
 class TopicKind(ResourceKind):
     name = "topic"
     action_types = (CreateTopic, AlterTopicConfig, AddPartitions, ChangeReplicationFactor,
-                    AlterTopicConfigAfterReplication, DeleteTopic)
+                    AlterTopicConfigAfterReplication, AddPartitionsAfterReplication, DeleteTopic)
     # Constructive first; deletions last (and only when everything before succeeded).
     apply_steps = (
         ApplyStep(10, (CreateTopic,), _create),
@@ -64,6 +65,7 @@ class TopicKind(ResourceKind):
         ApplyStep(30, (AddPartitions,), _add_partitions),
         ApplyStep(40, (ChangeReplicationFactor,), _change_replication),
         ApplyStep(45, (AlterTopicConfigAfterReplication,), _alter_configs),
+        ApplyStep(46, (AddPartitionsAfterReplication,), _add_partitions),
         ApplyStep(90, (DeleteTopic,), _delete, destructive=True),
     )
 

@@ -54,13 +54,18 @@ class AddPartitions(TopicAction):
     kind: ClassVar[str] = "add_partitions"
     before: int = 0
     after: int = 0
-    # Replicas of the new partitions when the replication factor changes in the same apply
-    # (empty: Kafka places them at the topic's current replication factor).
-    assignment: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
 
-    @classmethod
-    def from_fields(cls, fields: dict[str, Any]) -> Action:
-        return super().from_fields({**fields, "assignment": _assignment(fields.get("assignment", {}))})
+
+@dataclass(frozen=True)
+class AddPartitionsAfterReplication(AddPartitions):
+    """New partitions of a topic whose replication factor changes in the same apply: Kafka
+    creates new partitions with the replication factor the existing ones have (and refuses
+    any other), so they are added once the reassignment completed, at the new factor."""
+
+    kind: ClassVar[str] = "add_partitions_after_replication"
+
+    def depends_on(self) -> tuple[tuple[str, str, str], ...]:
+        return (("change_replication_factor", self.topic, "its replication-factor change did not complete"),)
 
 
 @dataclass(frozen=True)

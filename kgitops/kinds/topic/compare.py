@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 
 from kgitops.desired.topic_configs import canonical_value
 from kgitops.kinds.topic import risks
-from kgitops.kinds.topic.placement import place_new_partitions
 from kgitops.errors import Problem
 from kgitops.model import ClusterSpec, LiveCluster, LiveConfigEntry, LiveTopic, TopicSpec
 from kgitops.plan import Action
-from kgitops.kinds.topic.actions import (AddPartitions, AlterTopicConfig, AlterTopicConfigAfterReplication,
+from kgitops.kinds.topic.actions import (AddPartitions, AddPartitionsAfterReplication, AlterTopicConfig,
+                                         AlterTopicConfigAfterReplication,
                                          ChangeReplicationFactor, ConfigChange, CreateTopic, DeleteTopic)
 
 # Set by partition reassignments (kgitops' own RF changes among them), never declared.
@@ -73,16 +73,12 @@ def _where(spec: TopicSpec) -> dict:
 def compare_partitions(spec: TopicSpec, current: LiveTopic, live: LiveCluster, result: TopicDiff) -> None:
     before, after = current.partition_count, spec.partitions
     if after > before:
-        assignment: dict[int, tuple[int, ...]] = {}
-        if spec.replication_factor != current.replication_factor and not live.reassignments.get(spec.name):
-            try:  # created at the new replication factor: the reassignment covers only the old partitions
-                assignment = place_new_partitions(before, after - before, live.brokers, spec.replication_factor,
-                                                  racks={b.id: b.rack for b in live.brokers},
-                                                  load=live.replicas_per_broker())
-            except ValueError:
-                assignment = {}  # the replication change is refused with the reason
-        result.actions.append(AddPartitions(topic=spec.name, before=before, after=after, assignment=assignment,
-                                            risks=tuple(risks.partition_increase(spec.name, before, after))))
+        # With a replication-factor change in the same apply, the new partitions wait for it:
+        # Kafka gives new partitions the existing ones' replication factor.
+        rf_changes = spec.replication_factor != current.replication_factor and not live.reassignments.get(spec.name)
+        cls = AddPartitionsAfterReplication if rf_changes else AddPartitions
+        result.actions.append(cls(topic=spec.name, before=before, after=after,
+                                  risks=tuple(risks.partition_increase(spec.name, before, after))))
     elif after < before:
         result.refusals.append(Problem(
             f"topic {spec.name}: partitions cannot decrease from {before} to {after}: Kafka cannot remove "
