@@ -127,6 +127,7 @@ class ClusterSpec:
     owned_prefixes: tuple[str, ...] = ()
     cluster_id: str | None = None  # when set, connecting to another cluster is refused
     files: tuple[str, ...] = ()  # every file read, for the desired-state fingerprint
+    kafka_version: str | None = None  # the Kafka release line the file declares ("3.9"), if any
 
     def topic(self, name: str) -> TopicSpec | None:
         return self._topics_by_name().get(name)

@@ -14,6 +14,7 @@ SubjectSpec.schema_file is absolute.
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import gc
 import glob
@@ -26,7 +27,7 @@ from typing import Iterable, Iterator, Mapping
 from kgitops.desired.connection import connection_problems, kafka_connection, registry_connection
 from kgitops.desired.schema_errors import CLUSTER_SCHEMA, TOPICS_SCHEMA, schema_problems
 from kgitops.desired.schema_files import SchemaFileReader
-from kgitops.desired.topic_configs import TOPIC_CONFIGS, parse_config_value
+from kgitops.desired.topic_configs import ANY_VERSION, catalogue, parse_config_value, release_line, supported_versions
 from kgitops.desired.topic_names import collision_key, topic_name_problem
 from kgitops.desired.yaml_nodes import PathPart, YamlDocument, read_yaml_file
 from kgitops.errors import InputError, Problem
@@ -53,11 +54,16 @@ class Loaded:
     warnings: tuple[Problem, ...]
 
 
-def load_cluster(path: str | os.PathLike[str]) -> Loaded:
+def load_cluster(path: str | os.PathLike[str], *, connected: bool = False) -> Loaded:
     """Load a cluster file and everything it includes. Raises InputError carrying every
-    problem (errors and warnings); its message lists them one per line."""
+    problem (errors and warnings); its message lists them one per line.
+
+    Topic configs are checked against the file's `kafka_version` (default: the newest Kafka
+    kgitops knows). `connected` (plan, apply, import): the live cluster is the authority,
+    so a config any Kafka line accepts passes here and the caller checks it against the
+    cluster's own version once it has read it (kgitops.live.kafka_version)."""
     with _collector_paused():
-        return _ClusterLoader(os.fspath(path)).load()
+        return _ClusterLoader(os.fspath(path), connected=connected).load()
 
 
 @contextmanager
@@ -159,7 +165,9 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 class _ClusterLoader:
     """One load: reads files, collects every problem, builds the ClusterSpec."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, connected: bool = False):
+        self.connected = connected
+        self.config_version: str | None = None  # the Kafka line configs are checked against
         self.path = os.path.abspath(path)
         self.display = display_path(path)
         self.errors: list[Problem] = []
@@ -177,6 +185,8 @@ class _ClusterLoader:
         if document is None or not isinstance(document.data, dict):
             raise self._failure()
         data = document.data
+        declared_version = self._kafka_version(document)
+        self.config_version = ANY_VERSION if self.connected else declared_version
         policy = self._policy(document)
         defaults = self._layer(document, ("defaults",))
         overrides = {
@@ -200,7 +210,25 @@ class _ClusterLoader:
             self._error(document.key_location(("kafka",)), "kafka.bootstrap_servers is missing or not a string")
         if self.errors or kafka is None:
             raise self._failure()
-        return Loaded(self._cluster(data, kafka, policy, topics, subjects), tuple(self._sorted(self.warnings)))
+        cluster = self._cluster(data, kafka, policy, topics, subjects)
+        return Loaded(dataclasses.replace(cluster, kafka_version=declared_version), tuple(self._sorted(self.warnings)))
+
+    def _kafka_version(self, document: YamlDocument) -> str | None:
+        """The Kafka release line the file declares ("3.9"), None when it declares none."""
+        value = _mapping(document.data).get("kafka_version")
+        if value is None:
+            return None
+        location = document.value_location(("kafka_version",))
+        if not isinstance(value, str):
+            self._error(location, f"kafka_version: write the version as a string (kafka_version: \"{value}\"); "
+                                  "YAML reads 3.9 as a number, and 3.10 as 3.1")
+            return None
+        line = release_line(value)
+        if line is None:
+            known = supported_versions()
+            self._error(location, f"kafka_version: kgitops knows the topic configs of Kafka {known[0]} to "
+                                  f"{known[-1]} ({', '.join(known)}), not \"{value}\"")
+        return line
 
     def _cluster(
         self,
@@ -366,9 +394,9 @@ class _ClusterLoader:
         config_keys = document.key_locations((*path, "config")) if config else {}
         for key, raw in config.items():
             try:
-                canonical = parse_config_value(key, raw)
+                canonical = parse_config_value(key, raw, self.config_version)
             except ValueError as err:
-                if key in TOPIC_CONFIGS:
+                if key in catalogue(None if self.config_version == ANY_VERSION else self.config_version):
                     self._error(document.value_location((*path, "config", key)), f"{key}: {err}")
                 else:
                     self._error(config_keys[key], str(err))
