@@ -215,6 +215,10 @@ class LiveCluster:
     # Read only for managed topics with under-replicated partitions (the only ones that can
     # be moving), so a healthy cluster costs no extra request.
     reassignments: Mapping[str, Mapping[int, tuple[tuple[int, ...], tuple[int, ...]]]] = field(default_factory=dict)
+    # What a topic config becomes when its override is removed: key -> (value or None when
+    # unknown, where it comes from: "broker default", "Kafka 3.9 default"). Read only for
+    # the keys a plan resets (kgitops.live.reset_values).
+    reset_values: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)
 
     def replicas_per_broker(self) -> dict[int, int]:
         counts = {b.id: 0 for b in self.brokers}

@@ -12,6 +12,7 @@ from kgitops.desired.loader import load_cluster
 from kgitops.diff import build_plan
 from kgitops.errors import InputError, Problem
 from kgitops.live.connect import kafka_client_config
+from kgitops.live import kafka_version, reset_values
 from kgitops.live.kafka import KafkaReader
 from kgitops.model import ClusterSpec, LiveCluster, LiveRegistry
 from kgitops.plan import Plan
@@ -33,7 +34,7 @@ class PlanRun:
 
 def load(cluster_file: str) -> tuple[ClusterSpec, list[Problem], list[Problem]]:
     """The desired state, its policy violations and its warnings; input errors raise."""
-    loaded = load_cluster(cluster_file)
+    loaded = load_cluster(cluster_file, connected=True)  # configs checked against the live version below
     problems = check_desired(loaded.cluster)
     errors = [p for p in problems if p.kind == "input" and p.severity == "error"]
     if errors:
@@ -72,6 +73,14 @@ def compute(cluster_file: str) -> PlanRun:
     live = reader.read(describe=cluster.manages, expected_cluster_id=cluster.cluster_id, config_keys=declared_keys,
                        declared=[t.name for t in cluster.topics])
     timings["read_kafka"] = time.perf_counter() - started
+    version = kafka_version.detect(reader.reported_config_names, kafka_version.api_version_of(client_config),
+                                   cluster.kafka_version)
+    violations += kafka_version.config_problems(cluster, version)
+    warnings += kafka_version.version_warnings(cluster, version)
+    resets = reset_values.keys_to_reset(cluster, live)
+    if resets:
+        live = dataclasses.replace(live, reset_values=reset_values.reset_values(
+            reader.admin, live, resets, version.line, reader.timeout))
     started = time.perf_counter()
     live = with_reassignments(live, cluster, client_config)
     timings["reassignments"] = time.perf_counter() - started

@@ -179,6 +179,18 @@ def _any_version_definition(key: str) -> TopicConfigDef | None:
     return None
 
 
+def broker_synonyms(key: str) -> list[tuple[str, int]]:
+    """The broker configs `key` falls back to without a topic override, in Kafka's order of
+    precedence, each with the factor from its unit to the topic's (log.retention.hours:
+    3600000); from LogConfig's synonyms table."""
+    return [(name, int(factor)) for name, factor in _data().get("broker_synonyms", {}).get(key, ())]
+
+
+def any_version_config(key: str) -> TopicConfigDef | None:
+    """The newest definition of `key` in any Kafka line kgitops knows (None if none has it)."""
+    return _any_version_definition(key)
+
+
 def key_history(key: str, version: str) -> str:
     """Why `key` is missing from `version`'s line: "removed in 4.0", "added in 3.6", ""."""
     lines = supported_versions()
@@ -271,7 +283,13 @@ def _parse_for_any_version(key: str, yaml_value: object) -> str:
     which Kafka the cluster runs; the live version is checked once it does."""
     lines = [line for line in reversed(supported_versions()) if key in catalogue(line)]
     if not lines:
-        raise ValueError(unknown_config_message(key))
+        # No Kafka line kgitops knows has it (a vendor's config, or a typo): the live
+        # cluster decides, so it is kept as written.
+        if isinstance(yaml_value, bool):
+            return "true" if yaml_value else "false"
+        if isinstance(yaml_value, (str, int, float)) and str(yaml_value).strip():
+            return str(yaml_value).strip()
+        raise ValueError(f"{unknown_config_message(key)}; a config kgitops does not know takes a plain value")
     first_error: ValueError | None = None
     for line in lines:
         try:

@@ -166,23 +166,29 @@ def node_properties(layout: StackLayout, node: int) -> str:
         f"advertised.listeners=PLAINTEXT://127.0.0.1:{layout.broker_port(node)}",
         "inter.broker.listener.name=PLAINTEXT",
         f"log.dirs={layout.node_dir(node) / 'data'}",
-        # The rules kgitops enforces, real on this stack: RF 3, min.insync.replicas 2.
-        "default.replication.factor=3",
-        "min.insync.replicas=2",
-        "offsets.topic.replication.factor=3",
-        "transaction.state.log.replication.factor=3",
-        "transaction.state.log.min.isr=2",
-        "num.partitions=1",
-        "auto.create.topics.enable=false",
-        "group.initial.rebalance.delay.ms=0",
-        "delete.topic.enable=true",
-        # Small and quick to recover: a dev stack holds little data.
-        "log.segment.bytes=16777216",
-        "num.network.threads=2",
-        "num.io.threads=4",
-        "num.recovery.threads.per.data.dir=1",
+        *BROKER_SETTINGS,
         "",
     ])
+
+
+# Every dev broker, KRaft or ZooKeeper mode (devstack/zookeeper.py).
+BROKER_SETTINGS = (
+    # The rules kgitops enforces, real on this stack: RF 3, min.insync.replicas 2.
+    "default.replication.factor=3",
+    "min.insync.replicas=2",
+    "offsets.topic.replication.factor=3",
+    "transaction.state.log.replication.factor=3",
+    "transaction.state.log.min.isr=2",
+    "num.partitions=1",
+    "auto.create.topics.enable=false",
+    "group.initial.rebalance.delay.ms=0",
+    "delete.topic.enable=true",
+    # Small and quick to recover: a dev stack holds little data.
+    "log.segment.bytes=16777216",
+    "num.network.threads=2",
+    "num.io.threads=4",
+    "num.recovery.threads.per.data.dir=1",
+)
 
 
 def _kafka_command(layout: StackLayout, java: str, libs: Path, main_class: str, *args: str,

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from kgitops.desired.topic_configs import canonical_value
 from kgitops.diff import risks
@@ -45,7 +46,7 @@ def diff_topics(cluster: ClusterSpec, live: LiveCluster) -> TopicDiff:
             continue
         compare_partitions(spec, current, result)
         compare_replication(spec, current, live, result)
-        compare_configs(spec, current, result)
+        compare_configs(spec, current, result, live.reset_values)
         report_leftover_throttle(spec, current, live, result)
     declared = {t.name for t in cluster.topics}
     for name in sorted(set(live.topics) - declared):
@@ -123,7 +124,8 @@ def source_name(entry: LiveConfigEntry | None) -> str | None:
     return SOURCE_NAMES.get(entry.source, entry.source.lower()) if entry is not None else None
 
 
-def compare_configs(spec: TopicSpec, current: LiveTopic, result: TopicDiff) -> None:
+def compare_configs(spec: TopicSpec, current: LiveTopic, result: TopicDiff,
+                    reset_values: Mapping[str, tuple[str | None, str]] | None = None) -> None:
     changes: list[ConfigChange] = []
     notes: list[str] = []
     for key, wanted in sorted(spec.config.items()):
@@ -140,6 +142,8 @@ def compare_configs(spec: TopicSpec, current: LiveTopic, result: TopicDiff) -> N
             changes.append(ConfigChange(key=key, before=entry.value, after=None, op="reset",
                                         before_source=source_name(entry),
                                         after_note="override removed: the broker default applies"))
+            after, after_source = (reset_values or {}).get(key, (None, "the broker default"))
+            notes += risks.override_reset(key, entry.value, after, after_source)
     if changes:
         result.actions.append(AlterTopicConfig(topic=spec.name, changes=tuple(changes), risks=tuple(notes)))
 

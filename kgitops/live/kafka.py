@@ -56,6 +56,9 @@ class KafkaReader:
         self.timeout = timeout if timeout is not None else kafka_timeout()
         self.batch_size = batch_size
         self.stats = ReadStats()
+        # Every topic config name the brokers know, from the first topic described (a
+        # DescribeConfigs answer lists them all): the live cluster's own catalogue.
+        self.reported_config_names: frozenset[str] = frozenset()
 
     def read(self, describe: Callable[[str], bool] | None = None, *, expected_cluster_id: str | None = None,
              config_keys: frozenset[str] | None = None, declared: Collection[str] = ()) -> LiveCluster:
@@ -160,6 +163,8 @@ class KafkaReader:
                         continue
                     raise ConnectionFailed(f"describing the configs of topic {resource.name} failed: "
                                            f"{kafka_error_text(err)}") from err
+                if not self.reported_config_names:
+                    self.reported_config_names = frozenset(entries)
                 if resource.name in existing:
                     configs[resource.name] = {
                         key: _config_entry(entry) for key, entry in entries.items()

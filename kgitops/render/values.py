@@ -7,7 +7,7 @@ from kgitops.desired import topic_configs
 def human(key: str, value: str | None) -> str:
     if value is None:
         return "(unset)"
-    definition = topic_configs.known_config(key)
+    definition = topic_configs.any_version_config(key)  # 3.x-only keys read as well
     if definition is None or definition.unit is None:
         return value
     try:

@@ -22,6 +22,10 @@ public final class DumpLogConfig {
     };
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("synonyms")) {
+            dumpSynonyms();
+            return;
+        }
         ConfigDef def = findConfigDef();
         Map<String, ConfigDef.ConfigKey> keys = new TreeMap<>(def.configKeys());
         for (ConfigDef.ConfigKey key : keys.values()) {
@@ -30,6 +34,32 @@ public final class DumpLogConfig {
             String validatorText = key.validator == null ? "" : key.validator.toString();
             System.out.println(String.join("\t", key.name, key.type.name(), dflt == null ? "\\N" : escape(dflt),
                     validator, escape(validatorText), Boolean.toString(isInternal(key))));
+        }
+    }
+
+    /**
+     * The broker configs each topic config falls back to, in precedence order:
+     * topic TAB broker-name TAB what the broker value "1" means for the topic (the converter,
+     * "3600000" for an hours setting). Kafka 3.5+ (ServerTopicConfigSynonyms); nothing before.
+     */
+    private static void dumpSynonyms() throws Exception {
+        Class<?> cls;
+        try {
+            cls = Class.forName("org.apache.kafka.server.config.ServerTopicConfigSynonyms");
+        } catch (ClassNotFoundException e) {
+            return;
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, java.util.List<Object>> all =
+                (Map<String, java.util.List<Object>>) cls.getField("ALL_TOPIC_CONFIG_SYNONYMS").get(null);
+        for (Map.Entry<String, java.util.List<Object>> entry : new TreeMap<>(all).entrySet()) {
+            for (Object synonym : entry.getValue()) {
+                String name = (String) synonym.getClass().getMethod("name").invoke(synonym);
+                @SuppressWarnings("unchecked")
+                java.util.function.Function<String, String> converter =
+                        (java.util.function.Function<String, String>) synonym.getClass().getMethod("converter").invoke(synonym);
+                System.out.println(String.join("\t", entry.getKey(), name, converter.apply("1")));
+            }
         }
     }
 
