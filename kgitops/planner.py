@@ -73,7 +73,8 @@ def compute(cluster_file: str) -> PlanRun:
     live = reader.read(describe=cluster.manages, expected_cluster_id=cluster.cluster_id, config_keys=declared_keys,
                        declared=[t.name for t in cluster.topics])
     timings["read_kafka"] = time.perf_counter() - started
-    version = kafka_version.detect(reader.reported_config_names, kafka_version.api_version_of(client_config),
+    version = kafka_version.detect(kafka_version.reported_config_names(reader, live.topics),
+                                   kafka_version.api_version_of(client_config),
                                    cluster.kafka_version)
     violations += kafka_version.config_problems(cluster, version)
     warnings += kafka_version.version_warnings(cluster, version)

@@ -33,3 +33,18 @@ def unique_name(request) -> str:
     """A topic/subject name no other test (or earlier run) uses: test name + random suffix."""
     base = re.sub(r"[^a-zA-Z0-9]+", "-", request.node.name).strip("-").lower()[:40]
     return f"t-{base}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def stack39() -> Stack:
+    """The Kafka 3.9 stack in ZooKeeper mode (kgitops dev up --kafka-version 3.9), shared by
+    every 3.x test: a running one is reused, otherwise it is started once (and left
+    running, like the 4.4 stack; `.ci/run` stops it)."""
+    from kgitops.devstack import zookeeper
+    from kgitops.devstack.stack import StackLayout
+
+    layout = zookeeper.ZooKeeperLayout.beside(StackLayout.from_settings())
+    current = zookeeper.status(layout)
+    if not current.healthy:
+        current = zookeeper.up(layout, timeout=240)
+    return Stack(current.bootstrap_servers, "", layout)

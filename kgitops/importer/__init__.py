@@ -228,7 +228,8 @@ def read_live_cluster(cluster: ClusterSpec, progress: Progress
     topics = {n: dataclasses.replace(bare.topics[n], config=configs[n]) for n in names if n in configs}
     notes = [ImportNote(f"{len(vanished)} topic(s) were deleted while the cluster was read and are not imported: "
                         f"{_some(vanished)}")] if vanished else []
-    version = kafka_version.detect(reader.reported_config_names, kafka_version.api_version_of(client_config),
+    version = kafka_version.detect(kafka_version.reported_config_names(reader, bare.topics),
+                                   kafka_version.api_version_of(client_config),
                                    cluster.kafka_version)
     progress(f"Kafka {version.line} (from {version.how})")
     return dataclasses.replace(bare, topics=topics), notes, version

@@ -64,6 +64,19 @@ def detect(config_names: Collection[str] | None, api_version: Callable[[], str |
     return LiveKafkaVersion(line, "the cluster file's kafka_version" if declared else "the newest Kafka kgitops knows")
 
 
+def reported_config_names(reader, topic_names: Collection[str]) -> frozenset[str]:
+    """The topic config names the brokers know: those a plan's reads already saw, else
+    those of one existing topic (one more DescribeConfigs, when no declared topic exists
+    yet); empty when the cluster has no topic at all."""
+    if reader.reported_config_names or not topic_names:
+        return reader.reported_config_names
+    try:
+        reader.describe_topic_configs([min(topic_names)])
+    except Exception:  # noqa: BLE001 - then ApiVersions decide
+        pass
+    return reader.reported_config_names
+
+
 def api_version_of(client_config: Mapping[str, object]) -> Callable[[], str | None]:
     """A probe of the broker version through ApiVersions (kafka-python), None on failure:
     a version that cannot be read only costs the choice among identical catalogues."""
@@ -77,11 +90,25 @@ def api_version_of(client_config: Mapping[str, object]) -> Callable[[], str | No
                 version = client._client.check_version()  # (3, 9) from the ApiVersions answer
             finally:
                 client.close()
-            return ".".join(str(part) for part in version[:2])
+            inferred = ".".join(str(part) for part in version[:2])
+            return _at_least_newest(inferred)
         except Exception:  # noqa: BLE001 - any failure means "not known", never a wrong plan
             return None
 
     return probe
+
+
+def _at_least_newest(inferred: str) -> str:
+    """kafka-python tells releases apart up to the newest it knows; a broker newer than
+    that reads as that version, so its ceiling means "that or newer": the newest line
+    kgitops knows (the broker still refuses, at create time, a key it lacks)."""
+    try:
+        from kafka.protocol.broker_version_data import BROKER_API_VERSIONS
+
+        ceiling = ".".join(str(part) for part in max(BROKER_API_VERSIONS)[:2])
+    except Exception:  # noqa: BLE001 - another kafka-python layout: take its answer as is
+        return inferred
+    return topic_configs.newest_version() if inferred == ceiling else inferred
 
 
 def config_problems(cluster: ClusterSpec, version: LiveKafkaVersion) -> list[Problem]:
@@ -98,8 +125,7 @@ def config_problems(cluster: ClusterSpec, version: LiveKafkaVersion) -> list[Pro
             message = _problem(key, value, version)
             if message:
                 seen.add((key, str(where)))
-                problems.append(Problem(f"{message} (Kafka {version.line}, from {version.how})", *where,
-                                        kind="input"))
+                problems.append(Problem(f"{message} (the version from {version.how})", *where, kind="input"))
     return problems
 
 
