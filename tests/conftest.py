@@ -18,7 +18,10 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Stack:
+def stack(request) -> Stack:
+    """The 4.4 stack; a test parametrised with BOTH_STACKS runs on the 3.9 stack too."""
+    if getattr(request, "param", "4.4") == "3.9":
+        return request.getfixturevalue("stack39")
     from kgitops.devstack.stack import StackLayout, status, up
 
     layout = StackLayout.from_settings()
@@ -26,6 +29,10 @@ def stack() -> Stack:
     if not current.healthy:
         current = up(layout, timeout=240)
     return Stack(current.bootstrap_servers, current.schema_registry_url, layout)
+
+
+# A representative slice of the integration suite runs on Kafka 4.4 (KRaft) and 3.9 (ZooKeeper).
+BOTH_STACKS = pytest.mark.parametrize("stack", ["4.4", "3.9"], indirect=True)
 
 
 @pytest.fixture

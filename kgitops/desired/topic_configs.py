@@ -17,8 +17,8 @@ The catalogue of each line (3.0 ... 4.4) is `LogConfig`'s ConfigDef of that rele
 default, range, valid values), read from the real jars by scripts/topic_configs/generate.py
 into kafka_topic_configs.json, which is loaded on first use. Lines differ: 4.0 removed
 message.format.version, message.downconversion.enable and
-message.timestamp.difference.max.ms; segment.bytes' minimum is 14 bytes in 3.x and 1 MiB
-in 4.x; 3.6 added remote storage and message.timestamp.before/after.max.ms.
+message.timestamp.difference.max.ms; segment.bytes' minimum is 14 bytes up to 4.0 and 1 MiB
+from 4.1 (KIP-1030); 3.6 added remote storage and message.timestamp.before/after.max.ms.
 """
 from __future__ import annotations
 

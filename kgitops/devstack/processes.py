@@ -68,6 +68,20 @@ def stop(pid_file: Path, marker: str, *, timeout: float = 30.0) -> bool:
     return True
 
 
+def stop_together(pid_files: dict[str, Path], marker: str, *, timeout: float = 30.0) -> list[str]:
+    """SIGTERM every process first, so they shut down together (a lone last node would wait
+    for peers that are already gone), then wait for each. The labels of those stopped."""
+    pids = {label: running_pid(pid_file, marker) for label, pid_file in pid_files.items()}
+    for pid in pids.values():
+        if pid:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    return [label for label, pid_file in pid_files.items()
+            if stop(pid_file, marker, timeout=timeout) or pids[label]]
+
+
 def _reap(pid: int) -> None:
     """Collect the exit status when the stack was started by this very process."""
     try:

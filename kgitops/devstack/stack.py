@@ -429,17 +429,9 @@ def down(layout: StackLayout, *, wipe: bool = True) -> list[str]:
     stopped = []
     if processes.stop(layout.registry_dir / "pid", layout.marker, timeout=15):
         stopped.append("registry")
-    # Signal all nodes first so they shut down together (a lone last node waits for a quorum).
-    pids = {n: processes.running_pid(layout.node_pid_file(n), layout.marker) for n in layout.node_ids()}
-    for n, pid in pids.items():
-        if pid:
-            try:
-                os.kill(pid, 15)
-            except ProcessLookupError:
-                pass
-    for n, pid in pids.items():
-        if processes.stop(layout.node_pid_file(n), layout.marker, timeout=20) or pid:
-            stopped.append(f"kafka broker {n}")
+    # All nodes together (a lone last node waits for a quorum).
+    stopped += processes.stop_together({f"kafka broker {n}": layout.node_pid_file(n) for n in layout.node_ids()},
+                                       layout.marker, timeout=20)
     # Last, so that the brokers' controlled shutdown still has a controller to talk to.
     if processes.stop(layout.controller_dir / "pid", layout.marker, timeout=20):
         stopped.append("kafka controller")

@@ -236,17 +236,9 @@ def _wait_ready(layout: ZooKeeperLayout, started: float, timeout: float) -> None
 
 def down(layout: ZooKeeperLayout, *, wipe: bool = True) -> list[str]:
     """Stop the brokers (together), then ZooKeeper, and by default delete their data."""
-    stopped = []
-    pids = {n: processes.running_pid(layout.node_dir(n) / "pid", layout.marker) for n in layout.node_ids()}
-    for pid in pids.values():
-        if pid:
-            try:
-                os.kill(pid, 15)
-            except ProcessLookupError:
-                pass
-    for n, pid in pids.items():
-        if processes.stop(layout.node_dir(n) / "pid", layout.marker, timeout=30) or pid:
-            stopped.append(f"kafka {layout.kafka_version} broker {n}")
+    stopped = processes.stop_together(
+        {f"kafka {layout.kafka_version} broker {n}": layout.node_dir(n) / "pid" for n in layout.node_ids()},
+        layout.marker, timeout=30)
     # Last: brokers deregister from ZooKeeper on the way out.
     if processes.stop(layout.zookeeper_dir / "pid", layout.marker, timeout=15):
         stopped.append("zookeeper")

@@ -1,14 +1,14 @@
 """kgitops on a real Kafka 3.9 cluster in ZooKeeper mode (the `stack39` fixture), and the
 version boundaries against the 4.4 stack: 3.x-only settings import and plan clean, keys a
 cluster does not know are refused naming its version, resets say what the value becomes,
-and plan/apply/RF changes work on 3.x as on 4.x."""
+(plan, apply and RF changes on 3.9: the BOTH_STACKS tests in test_topics_plan_apply.py)."""
 from __future__ import annotations
 
 import json
 
 import yaml
 
-from tests.integration.kgitops_helpers import create_outside, run_cli, topic_state, wait_until, write_cluster
+from tests.integration.kgitops_helpers import create_outside, run_cli, write_cluster
 
 # Settings a 3.x cluster accepts and Kafka 4.0 removed or tightened.
 THREE_X_ONLY = {
@@ -68,34 +68,3 @@ def test_a_reset_override_says_what_the_value_becomes(stack39, unique_name, tmp_
     # The dev brokers set log.segment.bytes=16777216: the note names the brokers' value,
     # not Kafka's built-in 1 GiB.
     assert "segment.bytes 16 KiB -> broker default 16 MiB" in planned.out
-
-
-def test_plan_apply_and_replication_change_on_3_9(stack39, unique_name, tmp_path, capsys):
-    cluster_file = tmp_path / "c.yaml"
-    topics = [{"name": unique_name, "partitions": 2, "replication_factor": 3,
-               "config": {"retention.ms": "1d", "segment.bytes": "64KiB"}}]
-    write_cluster(cluster_file, stack39, topics)
-    applied = run_cli(capsys, "apply", "-c", str(cluster_file), "--auto-approve")
-    assert applied.code == 0, applied.text
-    state = topic_state(stack39, unique_name)
-    assert state["partitions"] == 2 and state["replication_factor"] == 3
-    assert state["overrides"]["segment.bytes"] == "65536"
-    assert run_cli(capsys, "plan", "-c", str(cluster_file), "--detailed-exitcode").code == 0
-
-    grown = tmp_path / "grown.yaml"
-    write_cluster(grown, stack39, [{**topics[0], "partitions": 4, "config": {"retention.ms": "2d"}}])
-    applied = run_cli(capsys, "apply", "-c", str(grown), "--auto-approve")
-    assert applied.code == 0, applied.text
-    state = topic_state(stack39, unique_name)
-    assert state["partitions"] == 4 and state["overrides"] == {"retention.ms": "172800000", "min.insync.replicas": "2"}
-    assert run_cli(capsys, "plan", "-c", str(grown), "--detailed-exitcode").code == 0
-
-
-def test_replication_factor_2_to_3_on_3_9(stack39, unique_name, tmp_path, capsys):
-    create_outside(stack39, unique_name, partitions=2, rf=2, config={"min.insync.replicas": "2"})
-    cluster_file = write_cluster(tmp_path / "c.yaml", stack39,
-                                 [{"name": unique_name, "partitions": 2, "replication_factor": 3}])
-    applied = run_cli(capsys, "apply", "-c", str(cluster_file), "--auto-approve")
-    assert applied.code == 0, applied.text
-    wait_until(lambda: topic_state(stack39, unique_name)["replication_factor"] == 3)
-    assert run_cli(capsys, "plan", "-c", str(cluster_file), "--detailed-exitcode").code == 0
