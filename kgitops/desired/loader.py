@@ -27,7 +27,8 @@ from typing import Iterable, Iterator, Mapping
 from kgitops.desired.connection import connection_problems, kafka_connection, registry_connection
 from kgitops.desired.schema_errors import CLUSTER_SCHEMA, TOPICS_SCHEMA, schema_problems
 from kgitops.desired.schema_files import SchemaFileReader
-from kgitops.desired.topic_configs import ANY_VERSION, catalogue, parse_config_value, release_line, supported_versions
+from kgitops.desired.topic_configs import (ANY_VERSION, catalogue, lines_accepting, parse_config_value, release_line,
+                                           supported_versions)
 from kgitops.desired.topic_names import collision_key, topic_name_problem
 from kgitops.desired.yaml_nodes import PathPart, YamlDocument, read_yaml_file
 from kgitops.errors import InputError, Problem
@@ -397,12 +398,23 @@ class _ClusterLoader:
                 canonical = parse_config_value(key, raw, self.config_version)
             except ValueError as err:
                 if key in catalogue(None if self.config_version == ANY_VERSION else self.config_version):
-                    self._error(document.value_location((*path, "config", key)), f"{key}: {err}")
+                    self._error(document.value_location((*path, "config", key)), f"{key}: {err}{self._version_hint(key, raw)}")
                 else:
-                    self._error(config_keys[key], str(err))
+                    self._error(config_keys[key], f"{err}{self._version_hint(key, raw)}")
                 continue
             layer.config[key] = _Value(canonical, config_keys[key])
         return layer
+
+    def _version_hint(self, key: str, raw: object) -> str:
+        """When the file names no kafka_version and an older Kafka accepts the value: say so."""
+        if self.config_version is not None:
+            return ""
+        lines = lines_accepting(key, raw)
+        if not lines:
+            return ""
+        span = lines[0] if len(lines) == 1 else f"{lines[0]}-{lines[-1]}"
+        return (f"; Kafka {span} accepts it: if the cluster runs that, say so with kafka_version "
+                f"in {self.display}")
 
     def _topics(
         self, entries: list[_Entry], defaults: _Layer, overrides: Mapping[str, _Layer], policy: Policy

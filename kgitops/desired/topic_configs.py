@@ -299,6 +299,20 @@ def _parse_for_any_version(key: str, yaml_value: object) -> str:
     raise first_error  # type: ignore[misc]
 
 
+def lines_accepting(key: str, yaml_value: object) -> list[str]:
+    """The Kafka lines that accept `key: yaml_value`, oldest first (for a hint when the
+    newest refuses it)."""
+    accepted = []
+    for line in supported_versions():
+        if key in catalogue(line):
+            try:
+                parse_config_value(key, yaml_value, line)
+            except ValueError:
+                continue
+            accepted.append(line)
+    return accepted
+
+
 @lru_cache(maxsize=8192)
 def _parse_scalar(line: str, key: str, value_type: type, value: str | int | float) -> str:
     """parse_config_value for scalars, memoised: large repositories repeat a few values

@@ -104,5 +104,7 @@ def _readable(key: str, value: str | None) -> str:
         number = None
     if definition is None or definition.unit is None or number is None or number <= 0:
         return str(value)
+    if number in (topic_configs.LONG_MAX, topic_configs.INT_MAX):
+        return f"{value} (no limit)"
     human = topic_configs.human_ms(number) if definition.unit == "ms" else topic_configs.human_bytes(number)
     return human or str(value)
