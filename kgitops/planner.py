@@ -30,6 +30,7 @@ class PlanRun:
     registry_client: object | None = None
     timings: dict[str, float] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
+    kafka_version: kafka_version.LiveKafkaVersion | None = None  # what configs were checked against
 
 
 def load(cluster_file: str) -> tuple[ClusterSpec, list[Problem], list[Problem]]:
@@ -103,4 +104,5 @@ def compute(cluster_file: str) -> PlanRun:
     plan = build_plan(cluster, live, registry, extra_refusals=violations, warnings=warnings)
     plan = dataclasses.replace(plan, refusals=plan.refusals + tuple(check_live(cluster, live, plan.actions)))
     timings["diff"] = time.perf_counter() - started
-    return PlanRun(cluster, live, registry, plan, client_config, registry_client, timings, dict(reader.stats.requests))
+    return PlanRun(cluster, live, registry, plan, client_config, registry_client, timings, dict(reader.stats.requests),
+                   version)

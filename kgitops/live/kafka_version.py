@@ -113,18 +113,23 @@ def _at_least_newest(inferred: str) -> str:
 
 def config_problems(cluster: ClusterSpec, version: LiveKafkaVersion) -> list[Problem]:
     """Each declared config the live cluster does not know, or whose value its Kafka line
-    refuses, located where it is declared."""
+    refuses, located where it is declared (once per declaration, not per topic that
+    inherits it from the defaults)."""
+    verdicts: dict[tuple[str, str], str | None] = {}  # large repositories repeat a few pairs
     problems = []
-    seen: set[tuple[str, str]] = set()
+    seen: set[tuple[str, object]] = set()
     for topic in cluster.topics:
-        for key, value in topic.config.items():
+        for pair in topic.config.items():
+            if pair not in verdicts:
+                verdicts[pair] = _problem(*pair, version)
+            message = verdicts[pair]
+            if message is None:
+                continue
+            key = pair[0]
             location = topic.field_locations.get(f"config.{key}") or topic.location
             where = (location.file, location.line, location.column) if location else (None, None, None)
-            if (key, str(where)) in seen:
-                continue  # one message per declaration, not per topic that inherits it
-            message = _problem(key, value, version)
-            if message:
-                seen.add((key, str(where)))
+            if (key, where) not in seen:
+                seen.add((key, where))
                 problems.append(Problem(f"{message} (the version from {version.how})", *where, kind="input"))
     return problems
 
