@@ -35,13 +35,22 @@ def _is_zombie(pid: int) -> bool:
         return False
 
 
+MARKER_PROPERTY = "-Dkgitops.dev="  # every JVM of a stack gets -Dkgitops.dev=<its state directory>
+
+
+def marker_argument(marker: str) -> str:
+    return f"{MARKER_PROPERTY}{marker}"
+
+
 def running_pid(pid_file: Path, marker: str) -> int | None:
-    """The pid in `pid_file` if that process is alive and its command line contains `marker`."""
+    """The pid in `pid_file` if that process is alive and its command line has the argument
+    marker_argument(marker), whole: the 3.9 stack's directory `dev-kafka3.9` starts with
+    the 4.4 stack's `dev`, and a reused pid must never pass for the other stack's."""
     try:
         pid = int(pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    if marker not in _cmdline(pid) or _is_zombie(pid):
+    if f" {marker_argument(marker)} " not in f" {_cmdline(pid)} " or _is_zombie(pid):
         return None
     return pid
 

@@ -198,7 +198,7 @@ def _kafka_command(layout: StackLayout, java: str, libs: Path, main_class: str, 
         java, f"-Xmx{heap}", "-Xms128m",
         "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={log4j}",
-        f"-Dkgitops.dev={layout.marker}",
+        processes.marker_argument(layout.marker),
         "-cp", f"{libs}/*", main_class, *args,
     ]
 
@@ -261,7 +261,7 @@ def _start_registry(layout: StackLayout) -> None:
     layout.registry_dir.mkdir(parents=True, exist_ok=True)
     cmd = [
         java, f"-Xmx{REGISTRY_HEAP}", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        f"-Dkgitops.dev={layout.marker}",
+        processes.marker_argument(layout.marker),
         f"-Dquarkus.http.port={layout.registry_port}",
         "-Dquarkus.http.host=127.0.0.1",
         # Quarkus' management interface (health, metrics) defaults to *:9000: keep it on

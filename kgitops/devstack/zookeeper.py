@@ -156,7 +156,7 @@ def _command(layout: ZooKeeperLayout, java: str, libs: Path, heap: str, main_cla
     return [
         java, f"-Xmx{heap}", "-Xms64m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
         f"-Dlog4j.configuration=file:{log4j}", "-Dzookeeper.admin.enableServer=false",
-        f"-Dkgitops.dev={layout.marker}", "-cp", f"{libs}/*", main_class, str(config),
+        processes.marker_argument(layout.marker), "-cp", f"{libs}/*", main_class, str(config),
     ]
 
 

@@ -8,7 +8,7 @@ import json
 
 import yaml
 
-from tests.integration.kgitops_helpers import create_outside, run_cli, write_cluster
+from tests.integration.kgitops_helpers import create_outside, run_cli, topic_exists, write_cluster
 
 # Settings a 3.x cluster accepts and Kafka 4.0 removed or tightened.
 THREE_X_ONLY = {
@@ -50,6 +50,9 @@ def test_a_4x_only_key_is_refused_on_3_9_naming_the_version(stack39, unique_name
     assert planned.code == 1, planned.text
     assert "'remote.copy.lag.ms' is not a topic config in Kafka 3.9 (added in Kafka 4.4)" in planned.text
     assert "c.yaml:" in planned.text  # located where it is declared
+    applied = run_cli(capsys, "apply", "-c", str(tmp_path / "c.yaml"), "--auto-approve")
+    assert applied.code == 1 and "Kafka 3.9" in applied.text
+    assert not topic_exists(stack39, unique_name)
 
 
 def test_a_3x_only_key_is_refused_on_4_4_naming_the_version(stack, unique_name, tmp_path, capsys):

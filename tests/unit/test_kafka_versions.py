@@ -3,6 +3,9 @@ cluster file's kafka_version, telling the live version from what brokers report,
 a reset override falls back to."""
 from __future__ import annotations
 
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -200,3 +203,53 @@ def test_the_catalogue_loads_lazily():
     code = ("import kgitops.desired.topic_configs as tc; assert tc._data.cache_info().currsize == 0; "
             "assert tc.catalogue('3.9').version == '3.9' and tc._data.cache_info().currsize == 1")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_validate_hints_at_kafka_version_when_an_older_line_accepts_the_value(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputError) as raised:
+        load_cluster(_cluster_file(tmp_path, "", "segment.bytes: 16KiB, message.downconversion.enable: false"))
+    message = raised.value.message
+    assert "segment.bytes: must be at least 1048576 (1 MiB), got 16384 (16 KiB); Kafka 3.0-4.0 accepts it" in message
+    assert "(removed in Kafka 4.0: down-conversion for old consumers is gone); Kafka 3.0-3.9 accepts it" in message
+    assert "say so with kafka_version in c.yaml" in message
+
+
+# -- the Kafka 3.9 dev stack's layout -----------------------------------------------------
+
+
+def test_the_3_9_stack_has_its_own_ports_and_state_beside_the_4_4_stack(tmp_path):
+    from kgitops.devstack import processes
+    from kgitops.devstack.stack import StackLayout
+    from kgitops.devstack.zookeeper import ZooKeeperLayout, broker_properties, zookeeper_config
+
+    kraft = StackLayout(tmp_path / "dev", base_port=39092, registry_port=38081)
+    zk = ZooKeeperLayout.beside(kraft)
+    kraft_ports = {kraft.broker_port(n) for n in kraft.node_ids()} | {kraft.controller_port, kraft.registry_port,
+                                                                        kraft.registry_port + 1}
+    zk_ports = {zk.broker_port(n) for n in zk.node_ids()} | {zk.zookeeper_port}
+    assert zk_ports == {39292, 39293, 39294, 39181} and not kraft_ports & zk_ports
+    assert zk.state_dir == tmp_path / "dev-kafka3.9"
+    # The 4.4 directory's path is a prefix of the 3.9 one's: a process is the stack's only
+    # if its whole marker argument matches.
+    assert zk.marker.startswith(kraft.marker)
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)",
+                                processes.marker_argument(zk.marker), "next-argument"])
+    try:
+        pid_file = tmp_path / "pid"
+        pid_file.write_text(str(sleeper.pid))
+        # Until the child has exec'd, its command line is still pytest's: wait, bounded.
+        for _ in range(200):
+            if processes.running_pid(pid_file, zk.marker):
+                break
+            time.sleep(0.01)
+        assert processes.running_pid(pid_file, zk.marker) == sleeper.pid
+        assert processes.running_pid(pid_file, kraft.marker) is None
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    props = broker_properties(zk, 2)
+    assert "broker.id=2" in props and "zookeeper.connect=127.0.0.1:39181" in props
+    assert "listeners=PLAINTEXT://127.0.0.1:39293" in props and "min.insync.replicas=2" in props
+    assert "process.roles" not in props
+    assert "clientPort=39181" in zookeeper_config(zk) and "clientPortAddress=127.0.0.1" in zookeeper_config(zk)
