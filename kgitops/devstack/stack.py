@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 import httpx
 
@@ -357,6 +358,10 @@ def _check_ports_free(layout: StackLayout) -> None:
         ports.append(layout.controller_port)
     if not processes.running_pid(layout.registry_dir / "pid", layout.marker):
         ports.append(layout.registry_port)
+    refuse_busy_ports(ports)
+
+
+def refuse_busy_ports(ports: list[int]) -> None:
     busy = [p for p in ports if _port_in_use(p)]
     if busy:
         raise KgitopsError(
@@ -402,23 +407,34 @@ def _dead_component(layout: StackLayout) -> tuple[str, Path] | None:
 
 
 def _wait_ready(layout: StackLayout, started: float, timeout: float) -> None:
-    last_report = 0.0
-    while True:
+    def probe() -> tuple[bool, str]:
         brokers, _ = live_broker_count(layout, timeout=2.0)
         registry = registry_answers(layout)
-        if brokers == layout.nodes and registry:
+        return (brokers == layout.nodes and registry,
+                f"{brokers}/{layout.nodes} brokers, registry {'up' if registry else 'starting'}")
+
+    wait_until_ready(probe, lambda: _dead_component(layout), started=started, timeout=timeout,
+                     stack="the stack", log=layout.node_log(1), down_command="kgitops dev down")
+
+
+def wait_until_ready(probe: Callable[[], tuple[bool, str]], dead_component: Callable[[], tuple[str, Path] | None], *,
+                     started: float, timeout: float, stack: str, log: Path, down_command: str) -> None:
+    """Poll `probe` (ready?, what it sees) until ready; a component that exited or the
+    timeout ends it with the tail of the relevant log."""
+    last_report = 0.0
+    while True:
+        ready, seen = probe()
+        if ready:
             return
-        dead = _dead_component(layout)
+        dead = dead_component()
         elapsed = time.monotonic() - started
         if dead or elapsed > timeout:
-            name, log = dead if dead else (f"the stack ({brokers}/{layout.nodes} brokers, registry "
-                                           f"{'up' if registry else 'down'})", layout.node_log(1))
+            name, failed_log = dead if dead else (f"{stack} ({seen})", log)
             reason = "exited" if dead else f"was not ready after {timeout:.0f} s"
-            raise KgitopsError(f"{name} {reason}. Last lines of {log}:\n{processes.log_tail(log)}\n"
-                               f"Stop what was started with `kgitops dev down`.")
+            raise KgitopsError(f"{name} {reason}. Last lines of {failed_log}:\n{processes.log_tail(failed_log)}\n"
+                               f"Stop what was started with `{down_command}`.")
         if elapsed - last_report >= 5:
-            progress(f"  waiting: {brokers}/{layout.nodes} brokers, registry {'up' if registry else 'starting'} "
-                     f"({elapsed:.0f} s)")
+            progress(f"  waiting: {seen} ({elapsed:.0f} s)")
             last_report = elapsed
         time.sleep(0.5)
 

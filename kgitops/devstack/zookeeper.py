@@ -23,8 +23,8 @@ from pathlib import Path
 from kgitops.devstack import jars, processes
 from kgitops.devstack import versions as v
 from kgitops.devstack.java import find_java
-from kgitops.devstack.stack import BROKER_SETTINGS, KAFKA_HEAP, StackStatus, live_broker_count, progress
-from kgitops.errors import KgitopsError
+from kgitops.devstack.stack import (BROKER_SETTINGS, KAFKA_HEAP, StackStatus, live_broker_count, progress,
+                                    refuse_busy_ports, wait_until_ready)
 
 KAFKA_3_VERSION = "3.9.1"
 KAFKA_3_LINE = "3.9"
@@ -194,6 +194,10 @@ def up(layout: ZooKeeperLayout, timeout: float = 180.0) -> ZooKeeperStackStatus:
     if current.healthy:
         progress(f"Kafka {layout.kafka_version} stack already running ({current.brokers} brokers): reusing it.")
         return current
+    refuse_busy_ports([port for port, pid_file in
+                       [(layout.zookeeper_port, layout.zookeeper_dir / "pid")]
+                       + [(layout.broker_port(n), layout.node_dir(n) / "pid") for n in layout.node_ids()]
+                       if not processes.running_pid(pid_file, layout.marker)])
     java = find_java(v.KAFKA_MIN_JAVA, explicit_env="KGITOPS_KAFKA_JAVA", purpose="Apache Kafka").executable
     libs = kafka_3_libs()
     layout.state_dir.mkdir(parents=True, exist_ok=True)
@@ -211,27 +215,19 @@ def up(layout: ZooKeeperLayout, timeout: float = 180.0) -> ZooKeeperStackStatus:
 
 
 def _wait_ready(layout: ZooKeeperLayout, started: float, timeout: float) -> None:
-    last_report = 0.0
-    while True:
+    def probe() -> tuple[bool, str]:
         brokers, _ = live_broker_count(layout, timeout=2.0)  # type: ignore[arg-type]
-        if brokers == layout.nodes:
-            return
-        dead = next(((name, directory) for name, directory in
-                     [("ZooKeeper", layout.zookeeper_dir)] + [(f"Kafka broker {n}", layout.node_dir(n))
+        return brokers == layout.nodes, f"{brokers}/{layout.nodes} brokers"
+
+    def dead_component() -> tuple[str, Path] | None:
+        components = [("ZooKeeper", layout.zookeeper_dir)] + [(f"Kafka broker {n}", layout.node_dir(n))
                                                               for n in layout.node_ids()]
+        return next(((name, directory / "server.log") for name, directory in components
                      if not processes.running_pid(directory / "pid", layout.marker)), None)
-        elapsed = time.monotonic() - started
-        if dead or elapsed > timeout:
-            name, directory = dead or (f"the Kafka {layout.kafka_version} stack ({brokers}/{layout.nodes} brokers)",
-                                       layout.node_dir(1))
-            reason = "exited" if dead else f"was not ready after {timeout:.0f} s"
-            log = directory / "server.log"
-            raise KgitopsError(f"{name} {reason}. Last lines of {log}:\n{processes.log_tail(log)}\n"
-                               f"Stop what was started with `kgitops dev down --kafka-version {KAFKA_3_LINE}`.")
-        if elapsed - last_report >= 5:
-            progress(f"  waiting: {brokers}/{layout.nodes} brokers ({elapsed:.0f} s)")
-            last_report = elapsed
-        time.sleep(0.5)
+
+    wait_until_ready(probe, dead_component, started=started, timeout=timeout,
+                     stack=f"the Kafka {layout.kafka_version} stack", log=layout.node_dir(1) / "server.log",
+                     down_command=f"kgitops dev down --kafka-version {KAFKA_3_LINE}")
 
 
 def down(layout: ZooKeeperLayout, *, wipe: bool = True) -> list[str]:
