@@ -253,3 +253,12 @@ def test_the_3_9_stack_has_its_own_ports_and_state_beside_the_4_4_stack(tmp_path
     assert "listeners=PLAINTEXT://127.0.0.1:39293" in props and "min.insync.replicas=2" in props
     assert "process.roles" not in props
     assert "clientPort=39181" in zookeeper_config(zk) and "clientPortAddress=127.0.0.1" in zookeeper_config(zk)
+
+
+def test_a_kafka_version_the_cluster_contradicts_is_a_warning():
+    on_39 = kafka_version.detect(_names("3.9"), _no_api_versions)
+    declared_44 = ClusterSpec("c", "c.yaml", KafkaConnection("localhost:9092"), kafka_version="4.4")
+    (warning,) = kafka_version.version_warnings(declared_44, on_39)
+    assert warning.severity == "warning" and 'says kafka_version "4.4", but the cluster runs Kafka 3.9' in warning.message
+    declared_39 = ClusterSpec("c", "c.yaml", KafkaConnection("localhost:9092"), kafka_version="3.9")
+    assert kafka_version.version_warnings(declared_39, on_39) == []
