@@ -27,6 +27,7 @@ stack-up: $(STAMP)
 
 stack-down: $(STAMP)
 	$(BIN)/kgitops dev down
+	$(BIN)/kgitops dev down --kafka-version 3.9
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

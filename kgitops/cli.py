@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-port", type=int, help="first Kafka port (env KGITOPS_DEV_BASE_PORT, default 19092)")
     p.add_argument("--registry-port", type=int, help="registry port (env KGITOPS_DEV_REGISTRY_PORT, default 18081)")
     p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for readiness (default 180)")
+    p.add_argument("--kafka-version", choices=("4.4", "3.9"), default="4.4",
+                   help="4.4 (default: KRaft + registry) or 3.9 (ZooKeeper mode, brokers on base+200, "
+                        "beside the 4.4 stack)")
 
     p = sub.add_parser("history", help="show the audit trail of applies")
     _cluster_arg(p)

@@ -136,6 +136,7 @@ class ClusterSpec:
     files: tuple[str, ...] = ()  # every file read, for the desired-state fingerprint
     # The desired form of each kind that reads sections of its own (kgitops.kinds), by kind name.
     resources: Mapping[str, object] = field(default_factory=dict, compare=False)
+    kafka_version: str | None = None  # the Kafka release line the file declares ("3.9"), if any
 
     def topic(self, name: str) -> TopicSpec | None:
         return self._topics_by_name().get(name)
@@ -223,6 +224,13 @@ class LiveCluster:
     # Read only for managed topics with under-replicated partitions (the only ones that can
     # be moving), so a healthy cluster costs no extra request.
     reassignments: Mapping[str, Mapping[int, tuple[tuple[int, ...], tuple[int, ...]]]] = field(default_factory=dict)
+    # What a topic config becomes when its override is removed: key -> (value or None when
+    # unknown, where it comes from: "broker default", "Kafka 3.9 default"). Read only for
+    # the keys a plan resets (kgitops.live.reset_values).
+    reset_values: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)
+    # The Kafka release line topic configs are checked against, and how it was found
+    # (kgitops.live.kafka_version.LiveKafkaVersion); None until the topic kind read it.
+    kafka_version: object | None = None
 
     def replicas_per_broker(self) -> dict[int, int]:
         counts = {b.id: 0 for b in self.brokers}

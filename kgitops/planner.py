@@ -47,6 +47,11 @@ class PlanRun:
     requests: dict[str, int] = field(default_factory=dict)
 
     @property
+    def kafka_version(self):
+        """The Kafka line topic configs were checked against (kgitops.live.kafka_version)."""
+        return self.live.kafka_version
+
+    @property
     def live(self) -> LiveCluster:
         return self.live_state.cluster
 
@@ -61,7 +66,8 @@ class PlanRun:
 
 def load(cluster_file: str, kinds: Sequence[ResourceKind] = KINDS) -> Desired:
     started = time.perf_counter()
-    loaded = load_cluster(cluster_file, kinds)
+    # Configs are checked against the live cluster's own version once it is read (the topic kind).
+    loaded = load_cluster(cluster_file, kinds, connected=True)
     problems = check_desired(loaded.cluster) + [p for kind in kinds for p in kind.check_desired(loaded.cluster)]
     violations = tuple(p for p in problems if p.severity == "error")
     warnings = tuple(loaded.warnings) + tuple(p for p in problems if p.severity == "warning")

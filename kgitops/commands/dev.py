@@ -13,32 +13,41 @@ def _print_status(st: StackStatus, fmt: str) -> None:
         print(json.dumps(st.to_dict(), indent=2))
         return
     print(f"bootstrap servers:   {st.bootstrap_servers}")
-    print(f"schema registry:     {st.schema_registry_url}")
+    if st.schema_registry_url:  # the Kafka 3.9 stack has none
+        print(f"schema registry:     {st.schema_registry_url}")
     print(f"brokers:             {st.brokers}/{st.expected_brokers} live" + (f" (cluster {st.cluster_id})" if st.cluster_id else ""))
-    print(f"registry:            {'up' if st.registry_up else 'down'}")
+    if st.schema_registry_url:
+        print(f"registry:            {'up' if st.registry_up else 'down'}")
     for node, info in st.nodes.items():
         state = f"pid {info['pid']}, {info['rss_mb']:.0f} MB" if info["pid"] and info["rss_mb"] else "not running"
-        label = "kafka controller" if node == "controller" else f"kafka broker {node}"
+        label = {"controller": "kafka controller", "zookeeper": "zookeeper"}.get(str(node), f"kafka broker {node}")
         print(f"  {label:<18}:{info['port']}  {state}")
     reg = st.registry
-    reg_state = f"pid {reg['pid']}, {reg['rss_mb']:.0f} MB" if reg.get("pid") and reg.get("rss_mb") else "not running"
-    print(f"  {'registry':<18}:{reg['port']}  {reg_state}")
+    if st.schema_registry_url:
+        reg_state = f"pid {reg['pid']}, {reg['rss_mb']:.0f} MB" if reg.get("pid") and reg.get("rss_mb") else "not running"
+        print(f"  {'registry':<18}:{reg['port']}  {reg_state}")
     print(f"state directory:     {st.state_dir}")
     print(f"health:              {'healthy' if st.healthy else 'NOT healthy'}")
 
 
 def run(args: argparse.Namespace) -> int:
     layout = StackLayout.from_settings(args.state_dir, args.base_port, args.registry_port)
+    start, stop, check = up, down, status
+    if getattr(args, "kafka_version", "4.4") == "3.9":
+        from kgitops.devstack import zookeeper
+
+        layout = zookeeper.ZooKeeperLayout.beside(layout)  # type: ignore[assignment]
+        start, stop, check = zookeeper.up, zookeeper.down, zookeeper.status  # type: ignore[assignment]
     if args.action == "up":
-        _print_status(up(layout, timeout=args.timeout), args.format)
+        _print_status(start(layout, timeout=args.timeout), args.format)
         return EXIT_OK
     if args.action == "down":
-        stopped = down(layout)
+        stopped = stop(layout)
         if args.format == "json":
             print(json.dumps({"stopped": stopped}))
         else:
             print(f"Stopped {', '.join(stopped)}." if stopped else "Nothing was running.")
         return EXIT_OK
-    st = status(layout)
+    st = check(layout)
     _print_status(st, args.format)
     return EXIT_OK if st.healthy else EXIT_ERROR

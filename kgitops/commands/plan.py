@@ -58,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "text":
         reads = ", ".join(f"{k} x{v}" for k, v in result.requests.items())
         total = sum(result.timings.values())
-        print(f"(planned in {total:.2f} s; admin requests: {reads})", file=sys.stderr)
+        version = f"Kafka {result.kafka_version.line}; " if result.kafka_version else ""
+        print(f"(planned in {total:.2f} s; {version}admin requests: {reads})", file=sys.stderr)
     refused = refusal_exit_code(plan)
     if refused is not None:
         print(f"Error: the plan has {len(plan.refusals)} refusal(s); nothing can be applied until they are fixed.",

@@ -28,7 +28,8 @@ from typing import Iterable, Iterator, Mapping, Protocol, Sequence
 from kgitops.desired.connection import connection_problems, kafka_connection, registry_connection
 from kgitops.desired.schema_errors import CLUSTER_SCHEMA, TOPICS_SCHEMA, schema_problems
 from kgitops.desired.schema_files import SchemaFileReader
-from kgitops.desired.topic_configs import TOPIC_CONFIGS, parse_config_value
+from kgitops.desired.topic_configs import (ANY_VERSION, catalogue, lines_accepting, parse_config_value, release_line,
+                                           supported_versions)
 from kgitops.desired.topic_names import collision_key, topic_name_problem
 from kgitops.desired.yaml_nodes import PathPart, YamlDocument, read_yaml_file
 from kgitops.errors import InputError, Problem
@@ -78,12 +79,18 @@ class DesiredSection:
         return _mapping(self.document.data).get(self.key)
 
 
-def load_cluster(path: str | os.PathLike[str], kinds: Sequence[SectionReader] = ()) -> Loaded:
+def load_cluster(path: str | os.PathLike[str], kinds: Sequence[SectionReader] = (), *,
+                 connected: bool = False) -> Loaded:
     """Load a cluster file and everything it includes, with the sections `kinds` declare.
     Raises InputError carrying every problem (errors and warnings); its message lists them
-    one per line."""
+    one per line.
+
+    Topic configs are checked against the file's `kafka_version` (default: the newest Kafka
+    kgitops knows). `connected` (plan, apply, import): the live cluster is the authority,
+    so a config any Kafka line accepts passes here and the caller checks it against the
+    cluster's own version once it has read it (kgitops.live.kafka_version)."""
     with _collector_paused():
-        return _ClusterLoader(os.fspath(path), kinds).load()
+        return _ClusterLoader(os.fspath(path), kinds, connected=connected).load()
 
 
 @contextmanager
@@ -185,10 +192,12 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 class _ClusterLoader:
     """One load: reads files, collects every problem, builds the ClusterSpec."""
 
-    def __init__(self, path: str, kinds: Sequence[SectionReader] = ()):
+    def __init__(self, path: str, kinds: Sequence[SectionReader] = (), connected: bool = False):
         self.kinds = [kind for kind in kinds if kind.desired_sections]
         self.sections = tuple(sorted((key, json.dumps(schema, sort_keys=True)) for kind in self.kinds
                                      for key, schema in kind.desired_sections.items()))
+        self.connected = connected
+        self.config_version: str | None = None  # the Kafka line configs are checked against
         self.path = os.path.abspath(path)
         self.display = display_path(path)
         self.errors: list[Problem] = []
@@ -206,6 +215,8 @@ class _ClusterLoader:
         if document is None or not isinstance(document.data, dict):
             raise self._failure()
         data = document.data
+        declared_version = self._kafka_version(document)
+        self.config_version = ANY_VERSION if self.connected else declared_version
         policy = self._policy(document)
         defaults = self._layer(document, ("defaults",))
         overrides = {
@@ -230,7 +241,8 @@ class _ClusterLoader:
             self._error(document.key_location(("kafka",)), "kafka.bootstrap_servers is missing or not a string")
         if self.errors or kafka is None:
             raise self._failure()
-        cluster = dataclasses.replace(self._cluster(data, kafka, policy, topics, subjects), resources=resources)
+        cluster = self._cluster(data, kafka, policy, topics, subjects)
+        cluster = dataclasses.replace(cluster, kafka_version=declared_version, resources=resources)
         return Loaded(cluster, tuple(self._sorted(self.warnings)))
 
     def _kind_resources(self, documents: list[YamlDocument]) -> dict[str, object]:
@@ -244,6 +256,22 @@ class _ClusterLoader:
             self.errors += [p for p in problems if p.severity == "error"]
             self.warnings += [p for p in problems if p.severity == "warning"]
         return resources
+    def _kafka_version(self, document: YamlDocument) -> str | None:
+        """The Kafka release line the file declares ("3.9"), None when it declares none."""
+        value = _mapping(document.data).get("kafka_version")
+        if value is None:
+            return None
+        location = document.value_location(("kafka_version",))
+        if not isinstance(value, str):
+            self._error(location, f"kafka_version: write the version as a string (kafka_version: \"{value}\"); "
+                                  "YAML reads 3.9 as a number, and 3.10 as 3.1")
+            return None
+        line = release_line(value)
+        if line is None:
+            known = supported_versions()
+            self._error(location, f"kafka_version: kgitops knows the topic configs of Kafka {known[0]} to "
+                                  f"{known[-1]} ({', '.join(known)}), not \"{value}\"")
+        return line
 
     def _cluster(
         self,
@@ -410,15 +438,26 @@ class _ClusterLoader:
         config_keys = document.key_locations((*path, "config")) if config else {}
         for key, raw in config.items():
             try:
-                canonical = parse_config_value(key, raw)
+                canonical = parse_config_value(key, raw, self.config_version)
             except ValueError as err:
-                if key in TOPIC_CONFIGS:
-                    self._error(document.value_location((*path, "config", key)), f"{key}: {err}")
+                if key in catalogue(None if self.config_version == ANY_VERSION else self.config_version):
+                    self._error(document.value_location((*path, "config", key)), f"{key}: {err}{self._version_hint(key, raw)}")
                 else:
-                    self._error(config_keys[key], str(err))
+                    self._error(config_keys[key], f"{err}{self._version_hint(key, raw)}")
                 continue
             layer.config[key] = _Value(canonical, config_keys[key])
         return layer
+
+    def _version_hint(self, key: str, raw: object) -> str:
+        """When the file names no kafka_version and an older Kafka accepts the value: say so."""
+        if self.config_version is not None:
+            return ""
+        lines = lines_accepting(key, raw)
+        if not lines:
+            return ""
+        span = lines[0] if len(lines) == 1 else f"{lines[0]}-{lines[-1]}"
+        return (f"; Kafka {span} accepts it: if the cluster runs that, say so with kafka_version "
+                f"in {self.display}")
 
     def _topics(
         self, entries: list[_Entry], defaults: _Layer, overrides: Mapping[str, _Layer], policy: Policy

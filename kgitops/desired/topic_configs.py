@@ -1,20 +1,24 @@
-"""Kafka 4.x topic-level configs: what each key accepts and its one canonical string form.
+"""Kafka topic-level configs, per Kafka release line: what each key accepts and its one
+canonical string form.
 
 Two entry points:
 
-- `parse_config_value(key, yaml_value)` is strict: it turns a value written in YAML
-  (`7d`, `1GiB`, `[compact, delete]`, `true`...) into Kafka's canonical string, or raises
-  `ValueError` saying why the value is not acceptable (type, range, choices).
+- `parse_config_value(key, yaml_value, version)` is strict: it turns a value written in
+  YAML (`7d`, `1GiB`, `[compact, delete]`, `true`...) into Kafka's canonical string, or
+  raises `ValueError` saying why the value is not acceptable to that Kafka version (unknown
+  or removed key, type, range, choices).
 - `canonical_value(key, value)` is lenient: it maps any representation of a valid value,
   from YAML or from the live broker (`"604800000"`, `"[compact, delete]"`,
   `"delete,compact"`, `"TRUE"`), to the same canonical string, so desired and live values
   compare equal when they mean the same thing. It never raises on a string: a value it
   cannot read comes back stripped but otherwise unchanged, so comparing it still works.
 
-The catalogue mirrors `LogConfig` in Apache Kafka 4.x (storage module): type, range and
-valid values. Keys removed in 4.0 (message.format.version,
-message.timestamp.difference.max.ms) and message.downconversion.enable (a no-op in 4.x)
-are not listed, so declaring them is an error.
+The catalogue of each line (3.0 ... 4.4) is `LogConfig`'s ConfigDef of that release (type,
+default, range, valid values), read from the real jars by scripts/topic_configs/generate.py
+into kafka_topic_configs.json, which is loaded on first use. Lines differ: 4.0 removed
+message.format.version, message.downconversion.enable and
+message.timestamp.difference.max.ms; segment.bytes' minimum is 14 bytes up to 4.0 and 1 MiB
+from 4.1 (KIP-1030); 3.6 added remote storage and message.timestamp.before/after.max.ms.
 """
 from __future__ import annotations
 
@@ -58,67 +62,156 @@ class TopicConfigDef:
         return None
 
 
-def _long(name: str, default: int, minimum: int | None = None, **kw: object) -> TopicConfigDef:
-    return TopicConfigDef(name, "long", str(default), minimum, LONG_MAX, **kw)  # type: ignore[arg-type]
-
-
-def _int(name: str, default: int, minimum: int | None = None, maximum: int = INT_MAX, **kw: object) -> TopicConfigDef:
-    return TopicConfigDef(name, "int", str(default), minimum, maximum, **kw)  # type: ignore[arg-type]
-
-
-def _bool(name: str, default: bool, **kw: object) -> TopicConfigDef:
-    return TopicConfigDef(name, "boolean", "true" if default else "false", **kw)  # type: ignore[arg-type]
-
-
-_CATALOGUE: tuple[TopicConfigDef, ...] = (
-    TopicConfigDef("cleanup.policy", "list", "delete", choices=("compact", "delete")),
-    _int("compression.gzip.level", -1, 1, 9, also_allowed=(-1,)),
-    _int("compression.lz4.level", 9, 1, 17),
-    TopicConfigDef(
-        "compression.type", "string", "producer",
-        choices=("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"),
-    ),
-    _int("compression.zstd.level", 3, -131072, 22),
-    _long("delete.retention.ms", 86400000, 0),
-    _long("file.delete.delay.ms", 60000, 0),
-    _long("flush.messages", LONG_MAX, 1),
-    _long("flush.ms", LONG_MAX, 0),
-    TopicConfigDef("follower.replication.throttled.replicas", "list", "", managed=False),
-    _int("index.interval.bytes", 4096, 0),
-    TopicConfigDef("leader.replication.throttled.replicas", "list", "", managed=False),
-    _long("local.retention.bytes", -2, -2),
-    _long("local.retention.ms", -2, -2),
-    _long("max.compaction.lag.ms", LONG_MAX, 1),
-    _int("max.message.bytes", 1048588, 0),
-    _long("message.timestamp.after.max.ms", 3600000, 0),
-    _long("message.timestamp.before.max.ms", LONG_MAX, 0),
-    TopicConfigDef("message.timestamp.type", "string", "CreateTime", choices=("CreateTime", "LogAppendTime")),
-    TopicConfigDef("min.cleanable.dirty.ratio", "double", "0.5", 0.0, 1.0),
-    _long("min.compaction.lag.ms", 0, 0),
-    _int("min.insync.replicas", 1, 1),
-    _bool("preallocate", False),
-    _bool("remote.log.copy.disable", False, since="3.9"),
-    _bool("remote.log.delete.on.disable", False, since="3.9"),
-    _bool("remote.storage.enable", False),
-    # Kafka itself accepts any long here; anything below -1 means the same as -1.
-    _long("retention.bytes", -1, -1),
-    _long("retention.ms", 604800000, -1),
-    _int("segment.bytes", 1073741824, 1048576),  # at least 1 MiB since Kafka 4.0 (KIP-1030)
-    _int("segment.index.bytes", 10485760, 4),
-    _long("segment.jitter.ms", 0, 0),
-    _long("segment.ms", 604800000, 1),
-    _bool("unclean.leader.election.enable", False),
-)
-
-TOPIC_CONFIGS: Mapping[str, TopicConfigDef] = {c.name: c for c in _CATALOGUE}
-
-# Keys people still write from older Kafka versions, with why they are refused.
-REMOVED_CONFIGS: Mapping[str, str] = {
-    "message.format.version": "removed in Kafka 4.0 (the message format is always v2)",
-    "message.timestamp.difference.max.ms": "removed in Kafka 4.0: use message.timestamp.before.max.ms "
-    "and message.timestamp.after.max.ms",
-    "message.downconversion.enable": "a no-op since Kafka 4.0 (down-conversion is gone)",
+# Why a key people still write was removed, shown with "is not a topic config in Kafka X".
+REMOVAL_HINTS: Mapping[str, str] = {
+    "message.format.version": "the message format is always v2",
+    "message.timestamp.difference.max.ms": "use message.timestamp.before.max.ms and message.timestamp.after.max.ms",
+    "message.downconversion.enable": "down-conversion for old consumers is gone",
 }
+# Where kgitops is stricter than Kafka: a negative retention.bytes below -1 means the same
+# as -1, so only -1 is accepted (one way to say "unlimited" keeps plans comparable).
+_STRICTER: Mapping[str, Mapping[str, int]] = {"retention.bytes": {"min": -1}}
+# Set by partition reassignments (replication throttling), never by kgitops.
+_UNMANAGED = frozenset({"leader.replication.throttled.replicas", "follower.replication.throttled.replicas"})
+_DATA_FILE = "kafka_topic_configs.json"
+ANY_VERSION = "any"  # parse_config_value: accepted by at least one known Kafka line
+
+
+@dataclass(frozen=True)
+class KafkaConfigCatalogue:
+    """The topic configs of one Kafka release line ("3.9"), from its LogConfig."""
+
+    version: str
+    configs: Mapping[str, TopicConfigDef]
+
+    def get(self, key: str) -> TopicConfigDef | None:
+        return self.configs.get(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.configs
+
+
+@lru_cache(maxsize=1)
+def _data() -> dict:
+    """The generated data file (scripts/topic_configs/generate.py), read on first use."""
+    import json
+    import os
+
+    # A plain path, not importlib.resources (which alone costs more than reading the file);
+    # the package ships the file beside this module (pyproject package-data).
+    with open(os.path.join(os.path.dirname(__file__), _DATA_FILE), encoding="utf-8") as data:
+        return json.load(data)
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in version.split("."))
+
+
+def supported_versions() -> tuple[str, ...]:
+    """Kafka release lines kgitops knows, oldest first ("3.0" ... "4.4")."""
+    return tuple(sorted(_data()["lines"], key=_version_key))
+
+
+def newest_version() -> str:
+    return supported_versions()[-1]
+
+
+def release_line(version: str) -> str | None:
+    """"3.9.1", "3.9", "3.9-IV0" -> "3.9" when kgitops knows that line, else None."""
+    match = re.match(r"\s*(\d+)\.(\d+)", str(version))
+    if not match:
+        return None
+    line = f"{int(match.group(1))}.{int(match.group(2))}"
+    return line if line in _data()["lines"] else None
+
+
+def _definition(name: str, raw: Mapping[str, object], since: str) -> TopicConfigDef:
+    kind = str(raw["type"])
+    limits = {**raw, **_STRICTER.get(name, {})}
+    low, high = limits.get("min"), limits.get("max")
+    if high is None and kind in ("int", "long") and low is not None:
+        high = INT_MAX if kind == "int" else LONG_MAX
+    return TopicConfigDef(
+        name=name,
+        type=kind,
+        default=raw.get("default"),  # type: ignore[arg-type]
+        minimum=low,  # type: ignore[arg-type]
+        maximum=high,  # type: ignore[arg-type]
+        also_allowed=tuple(raw.get("also", ())),  # type: ignore[arg-type]
+        choices=tuple(raw.get("choices", ())),  # type: ignore[arg-type]
+        managed=name not in _UNMANAGED,
+        since=since,
+    )
+
+
+@lru_cache(maxsize=None)
+def catalogue(version: str | None = None) -> KafkaConfigCatalogue:
+    """The catalogue of Kafka `version` ("3.9", "3.9.1"); None: the newest line kgitops knows.
+    ValueError for a line it does not know."""
+    line = newest_version() if version is None else release_line(version)
+    if line is None:
+        raise ValueError(f"kgitops knows the topic configs of Kafka {supported_versions()[0]} to "
+                         f"{newest_version()}, not {version}")
+    lines = _data()["lines"]
+    first_seen = _first_seen()
+    configs = {name: _definition(name, raw, first_seen[name]) for name, raw in sorted(lines[line].items())}
+    return KafkaConfigCatalogue(line, configs)
+
+
+@lru_cache(maxsize=1)
+def _first_seen() -> dict[str, str]:
+    seen: dict[str, str] = {}
+    for line in supported_versions():
+        for name in _data()["lines"][line]:
+            seen.setdefault(name, line)
+    return seen
+
+
+@lru_cache(maxsize=None)
+def _any_version_definition(key: str) -> TopicConfigDef | None:
+    """The newest definition of `key` in any known line: how to read a live value of a key
+    the newest line dropped (message.format.version on a 3.9 broker)."""
+    for line in reversed(supported_versions()):
+        definition = catalogue(line).get(key)
+        if definition is not None:
+            return definition
+    return None
+
+
+def broker_synonyms(key: str) -> list[tuple[str, int]]:
+    """The broker configs `key` falls back to without a topic override, in Kafka's order of
+    precedence, each with the factor from its unit to the topic's (log.retention.hours:
+    3600000); from LogConfig's synonyms table."""
+    return [(name, int(factor)) for name, factor in _data().get("broker_synonyms", {}).get(key, ())]
+
+
+def any_version_config(key: str) -> TopicConfigDef | None:
+    """The newest definition of `key` in any Kafka line kgitops knows (None if none has it)."""
+    return _any_version_definition(key)
+
+
+def key_history(key: str, version: str) -> str:
+    """Why `key` is missing from `version`'s line: "removed in 4.0", "added in 3.6", ""."""
+    lines = supported_versions()
+    present = [line for line in lines if key in _data()["lines"][line]]
+    if not present:
+        return ""
+    target = _version_key(catalogue(version).version)
+    if _version_key(present[0]) > target:
+        return f"added in Kafka {present[0]}"
+    later = [line for line in lines if _version_key(line) > _version_key(present[-1])]
+    if _version_key(present[-1]) < target and later:
+        return f"removed in Kafka {later[0]}"
+    return f"only in Kafka {', '.join(present)}"
+
+
+def __getattr__(name: str) -> object:
+    # TOPIC_CONFIGS is the newest line's catalogue, built on first use (importing this
+    # module reads no data file).
+    if name == "TOPIC_CONFIGS":
+        return catalogue().configs
+    raise AttributeError(name)
+
 
 _DURATION_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|min|s|m|h|d|w)")
@@ -138,30 +231,38 @@ _INTEGER = re.compile(r"[-+]?\d+")
 # ---------------------------------------------------------------------------
 
 
-def known_config(key: str) -> TopicConfigDef | None:
-    return TOPIC_CONFIGS.get(key)
+def known_config(key: str, version: str | None = None) -> TopicConfigDef | None:
+    return catalogue(version).get(key)
 
 
-def unknown_config_message(key: str) -> str:
-    """Why `key` is not a topic config, with a did-you-mean when one is close."""
-    if key in REMOVED_CONFIGS:
-        return f"'{key}' is not a topic config in Kafka 4.x: {REMOVED_CONFIGS[key]}"
+def unknown_config_message(key: str, version: str | None = None) -> str:
+    """Why `key` is not a topic config of Kafka `version` (None: the newest), naming the
+    version, with when it was added or removed, or a did-you-mean when one is close."""
+    known = catalogue(version)
+    history = key_history(key, known.version)
+    if history:
+        hint = REMOVAL_HINTS.get(key) if history.startswith("removed") else None
+        why = f"{history}: {hint}" if hint else history
+        return f"'{key}' is not a topic config in Kafka {known.version} ({why})"
     message = f"unknown topic config '{key}'"
-    if key.startswith("log.") and key[4:] in TOPIC_CONFIGS:
+    if key.startswith("log.") and key[4:] in known:
         return f"{message}: '{key}' is the broker-wide default; the topic-level key is '{key[4:]}'"
-    suggestion = difflib.get_close_matches(key, list(TOPIC_CONFIGS), n=1, cutoff=0.6)
+    suggestion = difflib.get_close_matches(key, list(known.configs), n=1, cutoff=0.6)
     return f"{message} (did you mean '{suggestion[0]}'?)" if suggestion else message
 
 
-def parse_config_value(key: str, yaml_value: object) -> str:
+def parse_config_value(key: str, yaml_value: object, version: str | None = None) -> str:
     """The canonical string for a value written in YAML; ValueError says why it is invalid.
 
-    Unknown keys raise too (see unknown_config_message). YAML gives ints, floats, bools,
-    strings or lists; each config type accepts the ones that make sense for it.
+    Checked against Kafka `version`'s catalogue (None: the newest line). Unknown keys raise
+    too (see unknown_config_message). YAML gives ints, floats, bools, strings or lists; each
+    config type accepts the ones that make sense for it.
     """
-    definition = TOPIC_CONFIGS.get(key)
+    if version == ANY_VERSION:
+        return _parse_for_any_version(key, yaml_value)
+    definition = catalogue(version).get(key)
     if definition is None:
-        raise ValueError(unknown_config_message(key))
+        raise ValueError(unknown_config_message(key, version))
     if not definition.managed:
         raise ValueError(
             f"{key} is set by partition reassignments (replication throttling) and is never managed by kgitops"
@@ -172,15 +273,50 @@ def parse_config_value(key: str, yaml_value: object) -> str:
         raise ValueError("environment placeholders are only allowed in connection settings (kafka.*, schema_registry.*)")
     if isinstance(yaml_value, (str, int, float)):
         # The type is part of the key: 1, 1.0 and True are equal (and hash alike) in Python.
-        return _parse_scalar(key, type(yaml_value), yaml_value)
+        return _parse_scalar(catalogue(version).version, key, type(yaml_value), yaml_value)
     return _STRICT_PARSERS[definition.type](definition, yaml_value)
 
 
+def _parse_for_any_version(key: str, yaml_value: object) -> str:
+    """Accepted by some Kafka line (the newest first): how a plan reads files before it knows
+    which Kafka the cluster runs; the live version is checked once it does."""
+    lines = [line for line in reversed(supported_versions()) if key in catalogue(line)]
+    if not lines:
+        # No Kafka line kgitops knows has it (a vendor's config, or a typo): the live
+        # cluster decides, so it is kept as written.
+        if isinstance(yaml_value, bool):
+            return "true" if yaml_value else "false"
+        if isinstance(yaml_value, (str, int, float)) and str(yaml_value).strip():
+            return str(yaml_value).strip()
+        raise ValueError(f"{unknown_config_message(key)}; a config kgitops does not know takes a plain value")
+    first_error: ValueError | None = None
+    for line in lines:
+        try:
+            return parse_config_value(key, yaml_value, line)
+        except ValueError as err:
+            first_error = first_error or err
+    raise first_error  # type: ignore[misc]
+
+
+def lines_accepting(key: str, yaml_value: object) -> list[str]:
+    """The Kafka lines that accept `key: yaml_value`, oldest first (for a hint when the
+    newest refuses it)."""
+    accepted = []
+    for line in supported_versions():
+        if key in catalogue(line):
+            try:
+                parse_config_value(key, yaml_value, line)
+            except ValueError:
+                continue
+            accepted.append(line)
+    return accepted
+
+
 @lru_cache(maxsize=8192)
-def _parse_scalar(key: str, value_type: type, value: str | int | float) -> str:
+def _parse_scalar(line: str, key: str, value_type: type, value: str | int | float) -> str:
     """parse_config_value for scalars, memoised: large repositories repeat a few values
     (`7d`, `1GiB`, `delete`) thousands of times. Errors are raised, never cached."""
-    definition = TOPIC_CONFIGS[key]
+    definition = catalogue(line).configs[key]
     return _STRICT_PARSERS[definition.type](definition, value)
 
 
@@ -191,7 +327,7 @@ def canonical_value(key: str, value: str) -> str:
     unreadable value comes back stripped, never an exception (for a string input).
     """
     text = str(value).strip()
-    definition = TOPIC_CONFIGS.get(key)
+    definition = _any_version_definition(key)
     if definition is None:
         return text
     try:
@@ -200,9 +336,9 @@ def canonical_value(key: str, value: str) -> str:
         return text
 
 
-def default_value(key: str) -> str | None:
-    """Kafka's built-in default for `key` (before any broker-level override)."""
-    definition = TOPIC_CONFIGS.get(key)
+def default_value(key: str, version: str | None = None) -> str | None:
+    """Kafka `version`'s built-in default for `key` (before any broker-level override)."""
+    definition = catalogue(version).get(key)
     return definition.default if definition else None
 
 
@@ -497,7 +633,7 @@ def _format_number(definition: TopicConfigDef, number: int | float) -> str:
     if isinstance(number, float) or definition.type == "double":
         return java_double_string(float(number))
     readable = human_quantity(definition.unit, int(number)) if abs(number) >= 1000 else ""
-    return f"{number} ({_spaced(readable)})" if readable else str(number)
+    return f"{number} ({spaced(readable)})" if readable else str(number)
 
 
 # Written forms, largest first. Sizes use binary units only: `1MB` (10^6) beside `1MiB`
@@ -516,7 +652,7 @@ def human_quantity(unit: str | None, number: int) -> str:
     return next((f"{number // size}{name}" for name, size in units if number % size == 0), "")
 
 
-def _spaced(quantity: str) -> str:
+def spaced(quantity: str) -> str:
     """`1GiB` -> `1 GiB` in messages and plans (durations stay `7d`)."""
     return quantity[:-3] + " " + quantity[-3:] if quantity.endswith("iB") else quantity
 
@@ -525,7 +661,7 @@ def human(key: str, value: str | None) -> str:
     """A config value as people read it in a plan: `604800000 (7d)`, `1073741824 (1 GiB)`."""
     if value is None:
         return "(unset)"
-    definition = known_config(key)
+    definition = any_version_config(key)  # 3.x-only keys read as well
     if definition is None or definition.unit is None:
         return value
     try:
@@ -535,7 +671,7 @@ def human(key: str, value: str | None) -> str:
     if number < 0:
         return f"{value} (unlimited)" if key.startswith(("retention", "local.retention")) else value
     readable = human_quantity(definition.unit, number)
-    return f"{value} ({_spaced(readable)})" if readable else value
+    return f"{value} ({spaced(readable)})" if readable else value
 
 
 def _did_you_mean(text: str, choices: tuple[str, ...]) -> str:

@@ -35,13 +35,22 @@ def _is_zombie(pid: int) -> bool:
         return False
 
 
+MARKER_PROPERTY = "-Dkgitops.dev="  # every JVM of a stack gets -Dkgitops.dev=<its state directory>
+
+
+def marker_argument(marker: str) -> str:
+    return f"{MARKER_PROPERTY}{marker}"
+
+
 def running_pid(pid_file: Path, marker: str) -> int | None:
-    """The pid in `pid_file` if that process is alive and its command line contains `marker`."""
+    """The pid in `pid_file` if that process is alive and its command line has the argument
+    marker_argument(marker), whole: the 3.9 stack's directory `dev-kafka3.9` starts with
+    the 4.4 stack's `dev`, and a reused pid must never pass for the other stack's."""
     try:
         pid = int(pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    if marker not in _cmdline(pid) or _is_zombie(pid):
+    if f" {marker_argument(marker)} " not in f" {_cmdline(pid)} " or _is_zombie(pid):
         return None
     return pid
 
@@ -66,6 +75,20 @@ def stop(pid_file: Path, marker: str, *, timeout: float = 30.0) -> bool:
             time.sleep(0.1)
     pid_file.unlink(missing_ok=True)
     return True
+
+
+def stop_together(pid_files: dict[str, Path], marker: str, *, timeout: float = 30.0) -> list[str]:
+    """SIGTERM every process first, so they shut down together (a lone last node would wait
+    for peers that are already gone), then wait for each. The labels of those stopped."""
+    pids = {label: running_pid(pid_file, marker) for label, pid_file in pid_files.items()}
+    for pid in pids.values():
+        if pid:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+    return [label for label, pid_file in pid_files.items()
+            if stop(pid_file, marker, timeout=timeout) or pids[label]]
 
 
 def _reap(pid: int) -> None:

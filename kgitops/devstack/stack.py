@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 import httpx
 
@@ -166,23 +167,29 @@ def node_properties(layout: StackLayout, node: int) -> str:
         f"advertised.listeners=PLAINTEXT://127.0.0.1:{layout.broker_port(node)}",
         "inter.broker.listener.name=PLAINTEXT",
         f"log.dirs={layout.node_dir(node) / 'data'}",
-        # The rules kgitops enforces, real on this stack: RF 3, min.insync.replicas 2.
-        "default.replication.factor=3",
-        "min.insync.replicas=2",
-        "offsets.topic.replication.factor=3",
-        "transaction.state.log.replication.factor=3",
-        "transaction.state.log.min.isr=2",
-        "num.partitions=1",
-        "auto.create.topics.enable=false",
-        "group.initial.rebalance.delay.ms=0",
-        "delete.topic.enable=true",
-        # Small and quick to recover: a dev stack holds little data.
-        "log.segment.bytes=16777216",
-        "num.network.threads=2",
-        "num.io.threads=4",
-        "num.recovery.threads.per.data.dir=1",
+        *BROKER_SETTINGS,
         "",
     ])
+
+
+# Every dev broker, KRaft or ZooKeeper mode (devstack/zookeeper.py).
+BROKER_SETTINGS = (
+    # The rules kgitops enforces, real on this stack: RF 3, min.insync.replicas 2.
+    "default.replication.factor=3",
+    "min.insync.replicas=2",
+    "offsets.topic.replication.factor=3",
+    "transaction.state.log.replication.factor=3",
+    "transaction.state.log.min.isr=2",
+    "num.partitions=1",
+    "auto.create.topics.enable=false",
+    "group.initial.rebalance.delay.ms=0",
+    "delete.topic.enable=true",
+    # Small and quick to recover: a dev stack holds little data.
+    "log.segment.bytes=16777216",
+    "num.network.threads=2",
+    "num.io.threads=4",
+    "num.recovery.threads.per.data.dir=1",
+)
 
 
 def _kafka_command(layout: StackLayout, java: str, libs: Path, main_class: str, *args: str,
@@ -192,7 +199,7 @@ def _kafka_command(layout: StackLayout, java: str, libs: Path, main_class: str, 
         java, f"-Xmx{heap}", "-Xms128m",
         "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
         f"-Dlog4j2.configurationFile={log4j}",
-        f"-Dkgitops.dev={layout.marker}",
+        processes.marker_argument(layout.marker),
         "-cp", f"{libs}/*", main_class, *args,
     ]
 
@@ -255,7 +262,7 @@ def _start_registry(layout: StackLayout) -> None:
     layout.registry_dir.mkdir(parents=True, exist_ok=True)
     cmd = [
         java, f"-Xmx{REGISTRY_HEAP}", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-        f"-Dkgitops.dev={layout.marker}",
+        processes.marker_argument(layout.marker),
         f"-Dquarkus.http.port={layout.registry_port}",
         "-Dquarkus.http.host=127.0.0.1",
         # Quarkus' management interface (health, metrics) defaults to *:9000: keep it on
@@ -351,6 +358,10 @@ def _check_ports_free(layout: StackLayout) -> None:
         ports.append(layout.controller_port)
     if not processes.running_pid(layout.registry_dir / "pid", layout.marker):
         ports.append(layout.registry_port)
+    refuse_busy_ports(ports)
+
+
+def refuse_busy_ports(ports: list[int]) -> None:
     busy = [p for p in ports if _port_in_use(p)]
     if busy:
         raise KgitopsError(
@@ -396,23 +407,34 @@ def _dead_component(layout: StackLayout) -> tuple[str, Path] | None:
 
 
 def _wait_ready(layout: StackLayout, started: float, timeout: float) -> None:
-    last_report = 0.0
-    while True:
+    def probe() -> tuple[bool, str]:
         brokers, _ = live_broker_count(layout, timeout=2.0)
         registry = registry_answers(layout)
-        if brokers == layout.nodes and registry:
+        return (brokers == layout.nodes and registry,
+                f"{brokers}/{layout.nodes} brokers, registry {'up' if registry else 'starting'}")
+
+    wait_until_ready(probe, lambda: _dead_component(layout), started=started, timeout=timeout,
+                     stack="the stack", log=layout.node_log(1), down_command="kgitops dev down")
+
+
+def wait_until_ready(probe: Callable[[], tuple[bool, str]], dead_component: Callable[[], tuple[str, Path] | None], *,
+                     started: float, timeout: float, stack: str, log: Path, down_command: str) -> None:
+    """Poll `probe` (ready?, what it sees) until ready; a component that exited or the
+    timeout ends it with the tail of the relevant log."""
+    last_report = 0.0
+    while True:
+        ready, seen = probe()
+        if ready:
             return
-        dead = _dead_component(layout)
+        dead = dead_component()
         elapsed = time.monotonic() - started
         if dead or elapsed > timeout:
-            name, log = dead if dead else (f"the stack ({brokers}/{layout.nodes} brokers, registry "
-                                           f"{'up' if registry else 'down'})", layout.node_log(1))
+            name, failed_log = dead if dead else (f"{stack} ({seen})", log)
             reason = "exited" if dead else f"was not ready after {timeout:.0f} s"
-            raise KgitopsError(f"{name} {reason}. Last lines of {log}:\n{processes.log_tail(log)}\n"
-                               f"Stop what was started with `kgitops dev down`.")
+            raise KgitopsError(f"{name} {reason}. Last lines of {failed_log}:\n{processes.log_tail(failed_log)}\n"
+                               f"Stop what was started with `{down_command}`.")
         if elapsed - last_report >= 5:
-            progress(f"  waiting: {brokers}/{layout.nodes} brokers, registry {'up' if registry else 'starting'} "
-                     f"({elapsed:.0f} s)")
+            progress(f"  waiting: {seen} ({elapsed:.0f} s)")
             last_report = elapsed
         time.sleep(0.5)
 
@@ -423,17 +445,9 @@ def down(layout: StackLayout, *, wipe: bool = True) -> list[str]:
     stopped = []
     if processes.stop(layout.registry_dir / "pid", layout.marker, timeout=15):
         stopped.append("registry")
-    # Signal all nodes first so they shut down together (a lone last node waits for a quorum).
-    pids = {n: processes.running_pid(layout.node_pid_file(n), layout.marker) for n in layout.node_ids()}
-    for n, pid in pids.items():
-        if pid:
-            try:
-                os.kill(pid, 15)
-            except ProcessLookupError:
-                pass
-    for n, pid in pids.items():
-        if processes.stop(layout.node_pid_file(n), layout.marker, timeout=20) or pid:
-            stopped.append(f"kafka broker {n}")
+    # All nodes together (a lone last node waits for a quorum).
+    stopped += processes.stop_together({f"kafka broker {n}": layout.node_pid_file(n) for n in layout.node_ids()},
+                                       layout.marker, timeout=20)
     # Last, so that the brokers' controlled shutdown still has a controller to talk to.
     if processes.stop(layout.controller_dir / "pid", layout.marker, timeout=20):
         stopped.append("kafka controller")

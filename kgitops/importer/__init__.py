@@ -50,12 +50,14 @@ from typing import Callable, Iterable, Mapping, Sequence
 from kgitops.desired.loader import EXCEPTION_RULES, display_path, load_cluster
 from kgitops.kinds import KINDS
 from kgitops.desired.schema_files import avro_problem
-from kgitops.desired.topic_configs import TOPIC_CONFIGS, canonical_value, human_quantity, parse_config_value
+from kgitops.desired.topic_configs import (canonical_value, human_quantity, known_config, parse_config_value,
+                                           unknown_config_message)
 from kgitops.desired.yaml_nodes import read_yaml_file
 from kgitops.kinds.topic.compare import UNMANAGED_CONFIGS, diff_topics
 from kgitops.errors import InputError, KgitopsError
 from kgitops.importer.yaml_text import render_cluster_file, render_topic_file, scalar
 from kgitops.live.connect import kafka_client_config
+from kgitops.live import kafka_version
 from kgitops.live.kafka import KafkaReader
 from kgitops.live.kafka_errors import UnknownTopic
 from kgitops.desired.topic_names import is_claimed
@@ -162,16 +164,16 @@ class ImportResult:
 def import_cluster(cluster_file: str, out_dir: str, progress: Progress = _silent) -> ImportResult:
     """Read the cluster (and registry) the cluster file points at, write DIR, check it."""
     started = time.perf_counter()
-    cluster = load_cluster(cluster_file, KINDS).cluster
+    cluster = load_cluster(cluster_file, KINDS, connected=True).cluster
     source = _input_document(cluster_file)
     out = Path(out_dir)
     _refuse_unusable_dir(out)
 
-    live, read_notes = read_live_cluster(cluster, progress)
+    live, read_notes, version = read_live_cluster(cluster, progress)
     registry = RegistryFindings({})
     if cluster.schema_registry is not None and live.topics:
         registry = read_topic_schemas(cluster, sorted(live.topics), progress)
-    built = build_import(source, cluster, live, registry)
+    built = build_import(source, cluster, live, registry, kafka_line=version.line)
 
     refuse_conflicts(out, built.files)
     written, unchanged = write_files(out, built.files)
@@ -210,10 +212,13 @@ def _refuse_unusable_dir(out: Path) -> None:
 # ---------------------------------------------------------------------------
 
 
-def read_live_cluster(cluster: ClusterSpec, progress: Progress) -> tuple[LiveCluster, list[ImportNote]]:
-    """Every non-internal topic with its configs. Metadata first (after the cluster-id
-    pin is checked), configs after, in chunks so large clusters show progress."""
-    reader = KafkaReader.from_config(kafka_client_config(cluster))
+def read_live_cluster(cluster: ClusterSpec, progress: Progress
+                      ) -> tuple[LiveCluster, list[ImportNote], kafka_version.LiveKafkaVersion]:
+    """Every non-internal topic with its configs, and the Kafka line the cluster runs.
+    Metadata first (after the cluster-id pin is checked), configs after, in chunks so
+    large clusters show progress."""
+    client_config = kafka_client_config(cluster)
+    reader = KafkaReader.from_config(client_config)
     bare = reader.read(describe=_describe_none, expected_cluster_id=cluster.cluster_id)
     names = sorted(bare.topics)
     progress(f"cluster {bare.cluster_id}: {len(names)} topics, {len(bare.brokers)} brokers")
@@ -221,7 +226,11 @@ def read_live_cluster(cluster: ClusterSpec, progress: Progress) -> tuple[LiveClu
     topics = {n: dataclasses.replace(bare.topics[n], config=configs[n]) for n in names if n in configs}
     notes = [ImportNote(f"{len(vanished)} topic(s) were deleted while the cluster was read and are not imported: "
                         f"{_some(vanished)}")] if vanished else []
-    return dataclasses.replace(bare, topics=topics), notes
+    version = kafka_version.detect(kafka_version.reported_config_names(reader, bare.topics),
+                                   kafka_version.api_version_of(client_config),
+                                   cluster.kafka_version)
+    progress(f"Kafka {version.line} (from {version.how})")
+    return dataclasses.replace(bare, topics=topics), notes, version
 
 
 def _describe_none(topic: str) -> bool:
@@ -359,13 +368,13 @@ def pretty_json(text: str) -> str:
 
 
 def build_import(source: Mapping[str, object], cluster: ClusterSpec, live: LiveCluster,
-                 registry: RegistryFindings) -> ImportFiles:
+                 registry: RegistryFindings, kafka_line: str | None = None) -> ImportFiles:
     """Everything to write, from the input cluster file as written, its loaded form and
-    what was read. No I/O."""
+    what was read (`kafka_line`: the Kafka line the cluster runs, None: the newest). No I/O."""
     notes: list[ImportNote] = []
     topics: list[ImportedTopic] = []
     for name in sorted(live.topics):
-        topic, topic_notes = imported_topic(live.topics[name], registry.schemas.get(name, ()))
+        topic, topic_notes = imported_topic(live.topics[name], registry.schemas.get(name, ()), kafka_line)
         topics.append(topic)
         notes += topic_notes
 
@@ -393,51 +402,60 @@ def build_import(source: Mapping[str, object], cluster: ClusterSpec, live: LiveC
         files[f"{SCHEMAS_DIR}/{schema_files[schema.subject]}"] = schema.text
 
     cluster_file = f"{cluster.name}.yaml"
-    files[cluster_file] = cluster_file_text(source, cluster, live, topics, kept_defaults, dropped_defaults, exceptions)
+    files[cluster_file] = cluster_file_text(source, cluster, live, topics, kept_defaults, dropped_defaults, exceptions,
+                                            kafka_line)
     return ImportFiles(cluster_file, files, tuple(topics), tuple(notes))
 
 
-def imported_topic(live: LiveTopic, schemas: Sequence[ImportedSchema]) -> tuple[ImportedTopic, list[ImportNote]]:
+def imported_topic(live: LiveTopic, schemas: Sequence[ImportedSchema], kafka_line: str | None = None
+                   ) -> tuple[ImportedTopic, list[ImportNote]]:
     config: dict[str, ConfigValue] = {}
     notes: list[ImportNote] = []
     for key, entry in sorted(live.config.items()):
         if not entry.is_topic_override or key in UNMANAGED_CONFIGS:
             continue  # inherited values are not the topic's own; throttles belong to reassignments
-        value, problem = config_value(key, entry)
+        value, problem = config_value(key, entry, kafka_line)
         if value is None:
             notes.append(ImportNote(f"config {key}={entry.value!r} is left out: {problem}; plan will show it "
                                     "as a reset until kgitops can declare it", live.name))
         else:
             config[key] = value
+            if problem:
+                notes.append(ImportNote(f"config {key}: {problem}", live.name))
     ordered = tuple(sorted(schemas, key=lambda s: ROLES.index(s.role or "value")))
     return ImportedTopic(live.name, live.partition_count, live.replication_factor, config, ordered), notes
 
 
-def config_value(key: str, entry: LiveConfigEntry) -> tuple[ConfigValue | None, str]:
-    """The value to declare for a live override, or None and why it cannot be declared."""
-    if key not in TOPIC_CONFIGS:
-        return None, "kgitops does not know this config"
+def config_value(key: str, entry: LiveConfigEntry, kafka_line: str | None = None) -> tuple[ConfigValue | None, str]:
+    """The value to declare for a live override (and a note, "" when none), or None and why
+    it cannot be declared. The cluster reported the key, so a key kgitops' catalogue of
+    `kafka_line` lacks is still declared, as the broker reports it."""
     if entry.value is None:
         return None, "the broker hides its value (sensitive)"
+    if known_config(key, kafka_line) is None:
+        return ConfigValue(entry.value, entry.value), (f"declared as the broker reports it: "
+                                                        f"{unknown_config_message(key, kafka_line)}")
     canonical = canonical_value(key, entry.value)
-    for candidate in written_forms(key, canonical):
+    for candidate in written_forms(key, canonical, kafka_line):
         try:
-            if parse_config_value(key, candidate) == canonical:
+            if parse_config_value(key, candidate, kafka_line) == canonical:
                 return ConfigValue(canonical, candidate), ""
         except ValueError:
             continue
+    # The broker accepted it, so it is declared as is (plan checks it against the cluster).
     try:
-        parse_config_value(key, entry.value)
-        reason = "its value cannot be written so that it reads back the same"
+        parse_config_value(key, entry.value, kafka_line)
+        reason = "declared as the broker reports it (no other form reads back the same)"
     except ValueError as err:
-        reason = f"kgitops refuses the value ({err})"
-    return None, reason
+        reason = f"declared as the broker reports it, though kgitops' catalogue refuses it ({err})"
+    return ConfigValue(entry.value, entry.value), reason
 
 
-def written_forms(key: str, canonical: str) -> list[object]:
+def written_forms(key: str, canonical: str, kafka_line: str | None = None) -> list[object]:
     """How a value could be written, most readable first; the first that reads back as
     `canonical` is used, so the human form is only ever chosen where it is exact."""
-    definition = TOPIC_CONFIGS[key]
+    definition = known_config(key, kafka_line)
+    assert definition is not None  # config_value checked it
     forms: list[object] = []
     if definition.type in ("int", "long") and re.fullmatch(r"-?\d+", canonical):
         number = int(canonical)
@@ -593,7 +611,8 @@ def topic_file_header(stem: str, cluster: ClusterSpec, live: LiveCluster, topics
 
 def cluster_file_text(source: Mapping[str, object], cluster: ClusterSpec, live: LiveCluster,
                       topics: Sequence[ImportedTopic], kept_defaults: Mapping[str, object],
-                      dropped_defaults: Mapping[str, tuple[object, int]], exceptions: list[dict[str, object]]) -> str:
+                      dropped_defaults: Mapping[str, tuple[object, int]], exceptions: list[dict[str, object]],
+                      kafka_line: str | None = None) -> str:
     header = [f"Written by `kgitops import` from {cluster.source_file}: cluster {cluster.name} as found.",
               "Connection settings are copied as written; ${VAR} placeholders are resolved when kgitops connects."]
     replaced = [key for key in ("overrides", "topics", "subjects") if source.get(key)]
@@ -603,6 +622,9 @@ def cluster_file_text(source: Mapping[str, object], cluster: ClusterSpec, live: 
         ([], {"name": cluster.name}),
         (["plan and apply refuse to talk to any other cluster"], {"cluster_id": live.cluster_id}),
     ]
+    if kafka_line:
+        sections.append((["validate checks topic configs against this Kafka line; plan against the live cluster"],
+                         {"kafka_version": kafka_line}))
     for key in ("kafka", "schema_registry"):
         if key in source:
             sections.append(([], {key: source[key]}))
@@ -708,7 +730,7 @@ def check_imported_files(cluster_file: Path, live: LiveCluster) -> list[ImportNo
     """Load what was written the way plan will, and say now what plan would show for
     the topics: refusals by the policy, and any topic change (there should be none)."""
     try:
-        loaded = load_cluster(cluster_file, KINDS)
+        loaded = load_cluster(cluster_file, KINDS, connected=True)
     except InputError as err:
         raise KgitopsError(
             f"the imported files were written but do not load, which is a bug in kgitops import; please report "

@@ -54,6 +54,9 @@ class KafkaReader:
         self.timeout = timeout if timeout is not None else kafka_timeout()
         self.batch_size = batch_size
         self.stats = ReadStats()
+        # Every topic config name the brokers know, from the first topic described (a
+        # DescribeConfigs answer lists them all): the live cluster's own catalogue.
+        self.reported_config_names: frozenset[str] = frozenset()
 
     @classmethod
     def from_config(cls, client_config: dict[str, object], **options) -> "KafkaReader":
@@ -162,6 +165,8 @@ class KafkaReader:
                     if unknown:
                         raise UnknownTopic(message, resource.name) from err
                     raise ConnectionFailed(message) from err
+                if not self.reported_config_names:
+                    self.reported_config_names = frozenset(entries)
                 if resource.name in existing:
                     configs[resource.name] = {
                         key: _config_entry(entry) for key, entry in entries.items()

@@ -59,13 +59,24 @@ def test_config_values_are_written_in_the_most_readable_exact_form(key, live_val
     assert parse_config_value(key, value.written) == value.canonical
 
 
-@pytest.mark.parametrize("key, live_value, why", [
-    ("confluent.placement.constraints", "{}", "does not know"),
-    ("retention.ms", None, "hides"),
+def test_a_hidden_value_is_left_out_with_the_reason():
+    value, reason = config_value("retention.ms", LiveConfigEntry("retention.ms", None, "DYNAMIC_TOPIC_CONFIG"))
+    assert value is None and "hides" in reason
+
+
+@pytest.mark.parametrize("key, live_value, line, written", [
+    # A vendor config the broker reports: declared as reported, never skipped.
+    ("confluent.placement.constraints", "{}", None, "{}"),
+    # 3.x-only settings on a 3.9 cluster, in their readable form.
+    ("segment.bytes", "16384", "3.9", "16KiB"),
+    ("message.timestamp.difference.max.ms", "3600000", "3.9", "1h"),
+    ("message.downconversion.enable", "false", "3.9", False),
+    ("message.format.version", "2.8-IV1", "3.9", "2.8-IV1"),
 ])
-def test_configs_kgitops_cannot_declare_are_left_out_with_the_reason(key, live_value, why):
-    value, reason = config_value(key, LiveConfigEntry(key, live_value, "DYNAMIC_TOPIC_CONFIG"))
-    assert value is None and why in reason
+def test_every_config_the_cluster_reports_is_declared(key, live_value, line, written):
+    value, _ = config_value(key, LiveConfigEntry(key, live_value, "DYNAMIC_TOPIC_CONFIG"), line)
+    assert value is not None and value.written == written
+    assert parse_config_value(key, value.written, "any") == value.canonical
 
 
 def test_topics_are_grouped_by_a_shared_prefix_and_the_rest_go_to_misc():

@@ -117,7 +117,7 @@ INVALID = [
     ("retention.msec", "1d", "did you mean 'retention.ms'"),
     ("log.retention.ms", "1d", "topic-level key is 'retention.ms'"),
     ("message.format.version", "3.0", "removed in Kafka 4.0"),
-    ("message.downconversion.enable", True, "no-op since Kafka 4.0"),
+    ("message.downconversion.enable", True, "removed in Kafka 4.0"),
     ("follower.replication.throttled.replicas", "*", "never managed by kgitops"),
 ]
 

@@ -20,6 +20,7 @@ from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadC
 from kgitops.kinds.topic import apply as steps
 from kgitops.kinds.topic import compare, policy, render
 from kgitops.kinds.topic.health import health_warnings
+from kgitops.live import kafka_version, reset_values
 from kgitops.kinds.topic.actions import (AddPartitions, AddPartitionsAfterReplication, AlterTopicConfig,
                                          AlterTopicConfigAfterReplication, ChangeReplicationFactor, CreateTopic,
                                          DeleteTopic)
@@ -77,14 +78,27 @@ class TopicKind(ResourceKind):
         declared_keys = frozenset(key for topic in desired.topics for key in topic.config)
         live = reader.read(describe=desired.manages, expected_cluster_id=desired.cluster_id,
                            config_keys=declared_keys, declared=[t.name for t in desired.topics])
+        config = context.clients.client_config
+        version = kafka_version.detect(kafka_version.reported_config_names(reader, live.topics),
+                                       kafka_version.api_version_of(config), desired.kafka_version)
+        live = dataclasses.replace(live, kafka_version=version)
+        resets = reset_values.keys_to_reset(desired, live)
+        if resets:
+            live = dataclasses.replace(live, reset_values=reset_values.reset_values(
+                reader.admin, live, resets, version.line, reader.timeout))
         for phase, count in reader.stats.requests.items():
             context.requests[phase] = context.requests.get(phase, 0) + count
         return with_reassignments(live, desired, context)
 
     def compare(self, desired: ClusterSpec, live: LiveState) -> KindDiff:
-        result = compare.diff_topics(desired, live.cluster)
-        warnings = tuple(result.warnings) + tuple(health_warnings(desired, live.cluster))
-        return KindDiff(tuple(result.actions), tuple(result.refusals), warnings, tuple(result.unmanaged))
+        cluster = live.cluster
+        result = compare.diff_topics(desired, cluster)
+        refusals, warnings = tuple(result.refusals), tuple(result.warnings)
+        if cluster.kafka_version is not None:  # configs the cluster's Kafka line does not know are refused
+            refusals += tuple(kafka_version.config_problems(desired, cluster.kafka_version))
+            warnings += tuple(kafka_version.version_warnings(desired, cluster.kafka_version))
+        warnings += tuple(health_warnings(desired, cluster))
+        return KindDiff(tuple(result.actions), refusals, warnings, tuple(result.unmanaged))
 
     def check_live(self, desired: ClusterSpec, live: LiveState, actions: Sequence[Action]) -> list[Problem]:
         return policy.check_live(desired, live.cluster, actions)

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Mapping
 
 from kgitops.desired.topic_configs import canonical_value
 from kgitops.kinds.topic import risks
@@ -47,7 +48,8 @@ def diff_topics(cluster: ClusterSpec, live: LiveCluster) -> TopicDiff:
             continue
         compare_partitions(spec, current, live, result)
         rf_change = compare_replication(spec, current, live, result)
-        compare_configs(spec, current, result, rf_before=current.replication_factor if rf_change else None)
+        compare_configs(spec, current, result, live.reset_values,
+                        rf_before=current.replication_factor if rf_change else None)
         report_leftover_throttle(spec, current, live, result)
     declared = {t.name for t in cluster.topics}
     for name in sorted(set(live.topics) - declared):
@@ -131,10 +133,14 @@ def source_name(entry: LiveConfigEntry | None) -> str | None:
     return SOURCE_NAMES.get(entry.source, entry.source.lower()) if entry is not None else None
 
 
-def compare_configs(spec: TopicSpec, current: LiveTopic, result: TopicDiff, rf_before: int | None = None) -> None:
-    """Config changes; with `rf_before` (a replication-factor change is planned from it), a
-    min.insync.replicas raised to rf_before or above is applied after the reassignment, so
-    that min.insync.replicas stays below the replication factor at every step."""
+def compare_configs(spec: TopicSpec, current: LiveTopic, result: TopicDiff,
+                    reset_values: Mapping[str, tuple[str | None, str]] | None = None,
+                    rf_before: int | None = None) -> None:
+    """Config changes, with a note on what each reset override becomes (`reset_values`: the
+    brokers' value and its source, when read). With `rf_before` (a replication-factor
+    change is planned from it), a min.insync.replicas raised to rf_before or above is
+    applied after the reassignment, so that min.insync.replicas stays below the
+    replication factor at every step."""
     changes: list[ConfigChange] = []
     notes: dict[str, list[str]] = {}
     for key, wanted in sorted(spec.config.items()):
@@ -151,10 +157,13 @@ def compare_configs(spec: TopicSpec, current: LiveTopic, result: TopicDiff, rf_b
             changes.append(ConfigChange(key=key, before=entry.value, after=None, op="reset",
                                         before_source=source_name(entry),
                                         after_note="override removed: the broker default applies"))
+            after, after_source = (reset_values or {}).get(key, (None, "the broker default"))
+            notes[key] = risks.override_reset(key, entry.value, after, after_source)
     late = [c for c in changes if rf_before is not None and _waits_for_replication(c, rf_before)]
     early = [c for c in changes if c not in late]
+
     def risks_of(group: list[ConfigChange]) -> tuple[str, ...]:
-        return tuple(note for c in group for note in notes.get(c.key, ()) if c.op == "set")
+        return tuple(note for c in group for note in notes.get(c.key, ()))
 
     if early:
         result.actions.append(AlterTopicConfig(topic=spec.name, changes=tuple(early), risks=risks_of(early)))

@@ -87,3 +87,30 @@ def replication_change(before: int, after: int, partitions: int) -> list[str]:
 
 def topic_deletion(topic: str) -> list[str]:
     return [f"deleting {topic} removes all its data and cannot be undone; producers and consumers of it fail"]
+
+
+def override_reset(key: str, before: str | None, after: str | None, after_source: str) -> list[str]:
+    """A removed topic override: the value the topic falls back to, which can be far from
+    the override (segment.bytes 16 KiB -> 1 GiB, retention 1d -> 7d)."""
+    if after is None:
+        return [f"{key} {_readable(key, before)} -> {after_source} (its value could not be read): "
+                f"removing the override changes the topic's behaviour to whatever the brokers use"]
+    if after == before:
+        return [f"{key} stays {_readable(key, after)} ({after_source})"]
+    return [f"{key} {_readable(key, before)} -> {after_source} {_readable(key, after)}"]
+
+
+def _readable(key: str, value: str | None) -> str:
+    """`16 KiB`, `7d`, or the value itself."""
+    from kgitops.desired import topic_configs
+
+    definition = topic_configs.any_version_config(key)
+    try:
+        number = int(value) if value is not None else None
+    except ValueError:
+        number = None
+    if definition is None or definition.unit is None or number is None or number <= 0:
+        return str(value)
+    if number in (topic_configs.LONG_MAX, topic_configs.INT_MAX):
+        return f"{value} (no limit)"
+    return topic_configs.spaced(topic_configs.human_quantity(definition.unit, number)) or str(value)
