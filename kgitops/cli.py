@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     _format_arg(p, ("text", "json", "markdown"))
     p.add_argument("--out", metavar="PLAN", help="save the plan to this file for `apply PLAN`")
     p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes, 0 when none")
+    p.add_argument("--rotate-passwords", action="store_true",
+                   help="plan setting every declared SCRAM user's password again")
     p.add_argument("--fail-on-unhealthy", action="store_true",
                    help="exit 1 when the plan warns about cluster health (brokers down, partitions offline, "
                         "under-replicated or under min.insync.replicas)")
@@ -73,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="replication throttle while changing replication factors, e.g. 50MiB (per second)")
     p.add_argument("--reassignment-timeout", type=float, default=600.0, metavar="SECONDS",
                    help="how long to wait for new replicas to join the ISR (default 600)")
+    p.add_argument("--rotate-passwords", action="store_true",
+                   help="set every declared SCRAM user's password again (Kafka cannot tell whether it changed)")
 
     p = sub.add_parser("import", help="write YAML for what already exists on the cluster")
     _cluster_arg(p)

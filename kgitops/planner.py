@@ -9,6 +9,7 @@ and `apply`; the command builds the clients and prints.
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -64,10 +65,14 @@ class PlanRun:
         return dict(self.clients.client_config)
 
 
-def load(cluster_file: str, kinds: Sequence[ResourceKind] = KINDS) -> Desired:
+def load(cluster_file: str, kinds: Sequence[ResourceKind] = KINDS, *, rotate_passwords: bool = False) -> Desired:
     started = time.perf_counter()
     # Configs are checked against the live cluster's own version once it is read (the topic kind).
     loaded = load_cluster(cluster_file, kinds, connected=True)
+    if rotate_passwords:
+        from kgitops.kinds.user import with_rotation
+
+        loaded = dataclasses.replace(loaded, cluster=with_rotation(loaded.cluster))
     problems = check_desired(loaded.cluster) + [p for kind in kinds for p in kind.check_desired(loaded.cluster)]
     violations = tuple(p for p in problems if p.severity == "error")
     warnings = tuple(loaded.warnings) + tuple(p for p in problems if p.severity == "warning")

@@ -66,7 +66,8 @@ def print_outcome(outcome: Outcome) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    desired = planner.load(args.cluster)
+    rotate = getattr(args, "rotate_passwords", False)
+    desired = planner.load(args.cluster, rotate_passwords=rotate)
     clients = connect(desired.cluster)
     current = planner.compute(desired, clients)
     plan = current.plan
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     with cluster_lock(current.cluster.name, current.client_config, plan_digest(plan), cluster_file=args.cluster) as lock:
         # The plan was read before the lock (and maybe reviewed for minutes): another apply
         # may have changed the cluster meanwhile. Read again under the lock.
-        check_not_stale(plan, planner.compute(planner.load(args.cluster), clients).plan, "the reviewed plan",
+        check_not_stale(plan, planner.compute(planner.load(args.cluster, rotate_passwords=rotate), clients).plan, "the reviewed plan",
                         "run apply again to review the new plan")
         with audited_apply(current, plan, lock, cluster_file=args.cluster, report=print_outcome) as report:
             print(f"\nApplying {len(plan.actions)} change(s) to cluster {plan.cluster}:")

@@ -50,7 +50,7 @@ def read_impact(args: argparse.Namespace, result: planner.PlanRun) -> Impacts | 
 
 
 def run(args: argparse.Namespace) -> int:
-    desired = planner.load(args.cluster)
+    desired = planner.load(args.cluster, rotate_passwords=getattr(args, "rotate_passwords", False))
     result = planner.compute(desired, connect(desired.cluster))
     plan = result.plan
     impacts = read_impact(args, result)

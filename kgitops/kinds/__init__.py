@@ -13,11 +13,13 @@ from kgitops.kinds.acl import AclKind
 from kgitops.kinds.base import ResourceKind
 from kgitops.kinds.subject import SubjectKind
 from kgitops.kinds.topic import TopicKind
+from kgitops.kinds.user import UserKind
 from kgitops.plan import Action
 
 KINDS: tuple[ResourceKind, ...] = (
     TopicKind(),
     SubjectKind(),
+    UserKind(),
     AclKind(),
 )
 
