@@ -109,7 +109,7 @@ def test_saved_plan_applies_and_a_stale_one_is_refused(stack, unique_name, tmp_p
     plan_file = tmp_path / "plan.json"
     assert run_cli(capsys, "plan", "-c", str(cluster), "--out", str(plan_file)).code == 0
     saved = json.loads(plan_file.read_text())
-    assert saved["format_version"] == 1 and saved["fingerprints"]["live"].startswith("sha256:")
+    assert saved["format_version"] == 2 and saved["fingerprints"]["live"].startswith("sha256:")
 
     alter_outside(stack, unique_name, {"segment.ms": "3600000"})  # someone changes the cluster meanwhile
     stale = run_cli(capsys, "apply", "-c", str(cluster), str(plan_file), "--auto-approve")
@@ -184,7 +184,7 @@ def test_markdown_and_json_formats(stack, unique_name, tmp_path, capsys):
     data = plan_json(capsys, cluster)
     kinds = sorted(a["kind"] for a in data["actions"] if a["resource"] == unique_name)
     assert kinds == ["add_partitions", "alter_topic_config"]
-    assert data["summary"]["change"] >= 2 and data["format_version"] == 1
+    assert data["summary"]["change"] >= 1 and data["format_version"] == 2  # resources, not actions
 
 
 @BOTH_STACKS
