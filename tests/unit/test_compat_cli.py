@@ -137,7 +137,7 @@ def test_every_bad_file_is_reported_at_once(tmp_path: Path, capsys: pytest.Captu
     code, out, err = run(capsys, "--level", "BACKWARD", "--new", bad_json, "--previous", bad_avro)
     assert (code, out) == (1, "")
     assert f"{bad_json}:2:10: invalid JSON: Expecting value" in err
-    assert f"{bad_avro}: invalid Avro schema: unknown type 'Nope'" in err
+    assert f"{bad_avro}:7:15: invalid Avro schema: unknown type 'Nope'" in err  # the line of the node
 
 
 def test_bad_input_in_json_mode_still_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
