@@ -1,7 +1,7 @@
 """Command line: parse arguments, dispatch to kgitops.commands.<name>, map errors to exit
 codes. No logic lives here.
 
-Exit codes (a contract, design.md section 3): 0 success / no changes, 1 error,
+Exit codes (a contract): 0 success / no changes, 1 error (usage errors included),
 2 changes present (plan --detailed-exitcode), 3 rejected by rules.
 """
 from __future__ import annotations
@@ -10,9 +10,11 @@ import argparse
 import importlib
 import sys
 import traceback
+from typing import NoReturn
 
 from kgitops import __version__
 from kgitops.errors import EXIT_ERROR, EXIT_OK, KgitopsError
+from kgitops.render.escape import escape_control, escape_lines
 
 FORMATS = ("text", "json")
 
@@ -37,8 +39,18 @@ def _byte_rate(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on a usage error, which is the code for "changes present": a
+    typo in a CI drift check (`plan --detailed-exitcode --bogus`) would read as drift.
+    Usage errors exit 1, like every other error. Subparsers are made of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_ERROR, f"{self.prog}: error: {escape_control(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kgitops",
         description="Kafka topics and Schema Registry subjects kept in Git.",
     )
@@ -136,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     except KgitopsError as err:
         if args.debug:
             traceback.print_exc()
-        print(f"Error: {err.message}", file=sys.stderr)
+        print(f"Error: {escape_lines(err.message)}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
@@ -149,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         print(
-            f"Error: internal error in kgitops {args.command}: {type(err).__name__}: {err}. "
+            f"Error: internal error in kgitops {args.command}: {type(err).__name__}: {escape_control(err)}. "
             "Run again with --debug for the traceback and report it.",
             file=sys.stderr,
         )

@@ -18,6 +18,7 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
+from kgitops.render.escape import escape_control
 from kgitops.desired.loader import Loaded, display_path, load_cluster
 from kgitops.errors import EXIT_ERROR, EXIT_OK, EXIT_REJECTED, InputError, Problem
 from kgitops.policy.desired import check_desired
@@ -101,6 +102,10 @@ def print_text(report: ValidationReport, out: TextIO) -> None:
 
 
 def summary_line(report: ValidationReport) -> str:
+    return escape_control(_summary(report))
+
+
+def _summary(report: ValidationReport) -> str:
     counts = _plural(len(report.problems), "error") + ", " + _plural(len(report.warnings), "warning")
     if report.loaded is None:
         return f"{report.file}: invalid: {counts}."

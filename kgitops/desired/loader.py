@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Iterable, Iterator, Mapping
 
+from kgitops.desired.include_paths import INCLUDE_ROOT_ENV, expand, include_root, is_inside
+from kgitops.render.escape import escape_control
 from kgitops.desired.connection import connection_problems, kafka_connection, registry_connection
 from kgitops.desired.schema_errors import CLUSTER_SCHEMA, TOPICS_SCHEMA, schema_problems
 from kgitops.desired.schema_files import SchemaFileReader
@@ -146,6 +148,12 @@ def _value_at(data: object, path: tuple[PathPart, ...]) -> object:
     return data
 
 
+def _token(text: str) -> str:
+    """A value from a file quoted in a message: at most 80 characters, control characters
+    escaped, so a message never carries more than the offending token."""
+    return escape_control(text if len(text) <= 80 else text[:77] + "...")
+
+
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
@@ -169,6 +177,7 @@ class _ClusterLoader:
         self.reported_schema_files: set[str] = set()
         self.declared_topics: dict[str, Location] = {}
         self.declared_subjects: dict[str, Location] = {}
+        self.root = include_root(self.path)
 
     # -- orchestration ------------------------------------------------------
 
@@ -259,16 +268,20 @@ class _ClusterLoader:
 
     def _included_documents(self, cluster: YamlDocument) -> list[YamlDocument]:
         base = os.path.dirname(self.path)
-        seen = {self.path}
+        seen = {os.path.realpath(self.path)}  # real paths: a file reached through a link is read once
         documents = []
         for index, pattern in enumerate(_items(_mapping(cluster.data).get("include"))):
             if not isinstance(pattern, str) or not pattern:
                 continue
             location = cluster.value_location(("include", index))
             for match in self._include_matches(base, pattern, location):
-                if match in seen:
+                real = os.path.realpath(match)
+                if real == os.path.realpath(self.path):
+                    self._error(location, f"include '{_token(pattern)}' names this cluster file itself; include topic files")
                     continue
-                seen.add(match)
+                if real in seen:
+                    continue
+                seen.add(real)
                 document = self._read_document(match, display_path(match), TOPICS_SCHEMA, location)
                 if document is not None:
                     documents.append(document)
@@ -277,17 +290,38 @@ class _ClusterLoader:
     def _include_matches(self, base: str, pattern: str, location: Location) -> list[str]:
         full = os.path.join(base, os.path.expanduser(pattern))
         if glob.has_magic(full):
-            matches = sorted(os.path.abspath(p) for p in glob.glob(full, recursive=True) if os.path.isfile(p))
+            matches = expand(full)
             if not matches:
-                self._error(location, f"include '{pattern}' matches no file (looked in {display_path(base) or '.'})")
-            return matches
+                self._error(location, f"include '{_token(pattern)}' matches no file (looked in {display_path(base) or '.'})")
+            inside = [m for m in matches if is_inside(m, self.root)]
+            if len(inside) < len(matches):
+                outside = len(matches) - len(inside)
+                self._outside_root(location, f"include '{_token(pattern)}' matches {outside} file{'s' if outside > 1 else ''}")
+            return inside
         if os.path.isdir(full):
-            self._error(location, f"include '{pattern}' is a directory; use a glob such as '{pattern.rstrip('/')}/*.yaml'")
+            self._error(location, f"include '{_token(pattern)}' is a directory; use a glob such as "
+                                  f"'{_token(pattern.rstrip('/'))}/*.yaml'")
             return []
         if not os.path.isfile(full):
-            self._error(location, f"included file '{pattern}' not found (looked for {display_path(full)})")
+            if not self._inside_root(full, location, f"include '{_token(pattern)}' names"):
+                return []
+            self._error(location, f"included file '{_token(pattern)}' not found (looked for {display_path(full)})")
             return []
-        return [os.path.abspath(full)]
+        return [os.path.abspath(full)] if self._inside_root(full, location, f"include '{_token(pattern)}' names") else []
+
+    def _inside_root(self, path: str, location: Location, what: str) -> bool:
+        """Everything a cluster file reads stays inside its include root (see include_paths)."""
+        if is_inside(path, self.root):
+            return True
+        self._outside_root(location, f"{what} a file")
+        return False
+
+    def _outside_root(self, location: Location, what: str) -> None:
+        self._error(
+            location,
+            f"{what} outside {self.root}, the repository of {self.display} (its git work tree, or its "
+            f"directory outside git); set {INCLUDE_ROOT_ENV} to a directory holding both to allow it",
+        )
 
     @staticmethod
     def _entries(document: YamlDocument, section: str) -> list[_Entry]:
@@ -488,8 +522,10 @@ class _ClusterLoader:
         self.declared_subjects[subject] = location
         base = os.path.dirname(os.path.abspath(entry.document.file))
         schema_path = os.path.normpath(os.path.join(base, os.path.expanduser(file_value)))
-        schema = self.schema_reader.read(schema_path, display_path(schema_path))
         file_location = entry.value_location("file")
+        if not self._inside_root(schema_path, file_location, f"schema file '{_token(file_value)}' is"):
+            return []
+        schema = self.schema_reader.read(schema_path, display_path(schema_path))
         if schema.missing:
             self._error(file_location, f"schema file '{file_value}' not found (looked for {schema.display})")
             return []

@@ -9,6 +9,7 @@ import os
 from dataclasses import dataclass
 
 from kgitops.avro.schema import parse
+from kgitops.desired.files import UnreadableFile, read_bounded
 from kgitops.desired.yaml_nodes import decode_text
 from kgitops.errors import InputError, Problem
 
@@ -37,13 +38,16 @@ class SchemaFileReader:
 
 
 def _read_schema_file(path: str, display: str) -> SchemaFile:
-    if not os.path.isfile(path):
+    if not os.path.exists(path):
         return SchemaFile(path, display, None, missing=True)
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as err:
-        return SchemaFile(path, display, None, problem=Problem(f"cannot read schema file: {err.strerror or err}", display))
+        raw = read_bounded(path)
+    except FileNotFoundError:
+        return SchemaFile(path, display, None, missing=True)
+    except IsADirectoryError:
+        return SchemaFile(path, display, None, problem=Problem("is a directory, not a schema file", display))
+    except UnreadableFile as err:
+        return SchemaFile(path, display, None, problem=Problem(err.reason, display))
     text, problem = decode_text(raw, display)
     if problem is not None:
         return SchemaFile(path, display, None, problem=problem)

@@ -16,6 +16,7 @@ from typing import Sequence
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
+from kgitops.desired.files import UnreadableFile, read_bounded
 from kgitops.errors import Problem
 from kgitops.model import Location
 
@@ -122,14 +123,13 @@ class YamlDocument:
 def read_yaml_file(path: str, display: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Read and parse one file; problems (never exceptions) for unreadable or invalid input."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = read_bounded(path)
     except FileNotFoundError:
         return None, [Problem("file not found", file=display)]
     except IsADirectoryError:
         return None, [Problem("is a directory, not a YAML file", file=display)]
-    except OSError as err:
-        return None, [Problem(f"cannot read file: {err.strerror or err}", file=display)]
+    except UnreadableFile as err:
+        return None, [Problem(err.reason, file=display)]
     text, problem = decode_text(raw, display)
     if problem is not None:
         return None, [problem]

@@ -2,6 +2,7 @@
 the details in a collapsible block, never longer than a GitHub comment allows."""
 from __future__ import annotations
 
+from kgitops.render.escape import escape_control
 from kgitops.plan import Plan
 from kgitops.render.text import action_details, render_text
 
@@ -11,14 +12,15 @@ SYMBOL_WORDS = {"+": "create", "~": "change", "-": "delete"}
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return escape_control(text).replace("|", "\\|")
 
 
 def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT) -> str:
     counts = plan.counts()
-    summary = (f"**Plan for `{plan.cluster}`: {counts['create']} to create, {counts['change']} to change, "
+    cluster = escape_control(plan.cluster)
+    summary = (f"**Plan for `{cluster}`: {counts['create']} to create, {counts['change']} to change, "
                f"{counts['delete']} to delete.**")
-    head = [MARKER, f"### kgitops plan: `{plan.cluster}`", "", summary, ""]
+    head = [MARKER, f"### kgitops plan: `{cluster}`", "", summary, ""]
     if plan.refusals:
         head += [f"> :no_entry: **{len(plan.refusals)} refused**", ""] + [f"- {_cell(str(p))}" for p in plan.refusals] + [""]
     if not plan.actions:

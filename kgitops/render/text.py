@@ -2,6 +2,7 @@
 unchanged attributes hidden, risks on their own line, and a last summary line."""
 from __future__ import annotations
 
+from kgitops.render.escape import escape_control
 from kgitops.plan import (Action, AddPartitions, AlterTopicConfig, ChangeReplicationFactor, CreateTopic,
                           DeleteSubject, DeleteTopic, Plan, RegisterSchema, SetCompatibility)
 from kgitops.desired.loader import display_path
@@ -15,23 +16,23 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     def paint(kind: str, text: str) -> str:
         return f"{COLORS[kind]}{text}{COLORS['reset']}" if color else text
 
-    lines = [f"kgitops plan for cluster {plan.cluster}" + (f" ({plan.cluster_id})" if plan.cluster_id else ""), ""]
+    lines = [escape_control(f"kgitops plan for cluster {plan.cluster}" + (f" ({plan.cluster_id})" if plan.cluster_id else "")), ""]
     for problem in plan.refusals:
-        lines.append(paint("-", f"refused: {problem}"))
+        lines.append(paint("-", f"refused: {escape_control(problem)}"))
     if plan.refusals:
         lines.append("")
     if not plan.actions:
         lines.append("No changes. The cluster matches the desired state.")
     for action in plan.actions:
-        lines.append(paint(action.symbol, f"  {action.symbol} {action.resource_type} {action.resource}"))
-        lines += [f"      {detail}" for detail in action_details(action)]
-        lines += [paint("!", f"      ! {note}") for note in action.risks]
+        lines.append(paint(action.symbol, f"  {action.symbol} {action.resource_type} {escape_control(action.resource)}"))
+        lines += [f"      {escape_control(detail)}" for detail in action_details(action)]
+        lines += [paint("!", f"      ! {escape_control(note)}") for note in action.risks]
     if plan.unmanaged_topics:
-        shown = ", ".join(plan.unmanaged_topics[:10]) + (", ..." if len(plan.unmanaged_topics) > 10 else "")
+        shown = escape_control(", ".join(plan.unmanaged_topics[:10])) + (", ..." if len(plan.unmanaged_topics) > 10 else "")
         lines += ["", f"Unmanaged topics (live, not declared, not claimed; left alone): "
                       f"{len(plan.unmanaged_topics)}: {shown}"]
     shown_warnings = plan.warnings[:MAX_WARNINGS_SHOWN]
-    lines += [f"warning: {w}" for w in shown_warnings]
+    lines += [f"warning: {escape_control(w)}" for w in shown_warnings]
     if len(plan.warnings) > len(shown_warnings):
         lines.append(f"... and {len(plan.warnings) - len(shown_warnings)} more warnings "
                      f"(all of them: kgitops validate, or plan --format json)")
