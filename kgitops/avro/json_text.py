@@ -65,6 +65,8 @@ def load_json(text: str) -> Any:
         )
     except json.JSONDecodeError as err:
         raise JsonProblem(err.msg, err.lineno, err.colno) from None
+    except RecursionError:  # not reached after the depth check; kept so it can never escape
+        raise JsonProblem(f"nested more than {MAX_DEPTH} levels deep", 1, 1) from None
     except _Refused as err:
         line, column = _find_token(text, err.token)
         raise JsonProblem(str(err), line, column) from None
@@ -94,14 +96,22 @@ def _brackets(text: str) -> str:
 
 
 def _brackets_deeper_than(brackets: str, limit: int) -> bool:
-    for _ in range(limit):
+    for removed in range(limit + 1):
         if not brackets:
             return False
         shorter = _INNERMOST.sub("", brackets)
-        if shorter == brackets:
-            return False  # unbalanced: json.loads says where
+        if shorter == brackets:  # unbalanced ("[[[["): no pair left to remove
+            return removed + _max_depth(brackets) > limit
         brackets = shorter
-    return _INNERMOST.search(brackets) is not None
+    return True
+
+
+def _max_depth(brackets: str) -> int:
+    depth = deepest = 0
+    for char in brackets:
+        depth = depth + 1 if char in "[{" else max(depth - 1, 0)
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _deep_offset(text: str) -> int:
