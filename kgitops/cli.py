@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 import traceback
 from typing import NoReturn
@@ -45,8 +46,32 @@ class _Parser(argparse.ArgumentParser):
     Usage errors exit 1, like every other error. Subparsers are made of this class too."""
 
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        self.exit(EXIT_ERROR, f"{self.prog}: error: {escape_control(message)}\n")
+        raise UsageError(self.format_usage(), f"{self.prog}: error: {escape_control(message)}")
+
+
+class UsageError(Exception):
+    """Bad arguments: usage and message go to stderr, and with `--format json` one JSON
+    object to stdout as for any other bad input."""
+
+    def __init__(self, usage: str, message: str):
+        super().__init__(message)
+        self.usage = usage
+        self.message = message
+
+
+def _wants_json(argv: list[str]) -> bool:
+    return "--format=json" in argv or any(a == "--format" and b == "json" for a, b in zip(argv, argv[1:]))
+
+
+def _usage_error(err: UsageError, argv: list[str]) -> int:
+    sys.stderr.write(err.usage)
+    print(err.message, file=sys.stderr)
+    if _wants_json(argv):
+        problem = {"file": None, "line": None, "column": None, "severity": "error", "kind": "input",
+                   "message": err.message}
+        print(json.dumps({"version": 1, "exit_code": EXIT_ERROR, "error": err.message, "problems": [problem]},
+                         indent=2))
+    return EXIT_ERROR
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -138,7 +163,11 @@ def _interrupt_on_sigterm() -> None:
 def main(argv: list[str] | None = None) -> int:
     _interrupt_on_sigterm()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = parser.parse_args(arguments)
+    except UsageError as err:
+        return _usage_error(err, arguments)
     if not args.command:
         parser.print_help()
         return EXIT_ERROR

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from kgitops.avro.resolution import mismatches
-from kgitops.avro.schema import AvroSchema, collector_paused, parse
+from kgitops.avro.schema import AvroSchema, parse
+from kgitops.collector import collector_paused
 from kgitops.errors import InputError, Problem
 
 LEVELS = (

@@ -12,16 +12,15 @@ exactly as in the text, so recursive schemas are finite trees.
 """
 from __future__ import annotations
 
-import gc
 import json
 import re
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, Union
+from typing import Any, Mapping, Union
 
 from fastavro.schema import UnknownType
 from fastavro.schema import parse_schema as fastavro_parse_schema
 
+from kgitops.collector import collector_paused
 from kgitops.avro.json_text import JsonPath, JsonProblem, find_string, load_json, locate
 from kgitops.errors import InputError, Problem
 
@@ -215,19 +214,6 @@ class _UnknownName(_InvalidSchema):
     def __init__(self, message: str, name: str):
         super().__init__(message)
         self.name = name
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """A large schema is hundreds of thousands of small objects that all live until the
-    parse ends; the cyclic collector would scan them again and again for nothing."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _build(document: Any, source: str, validate_defaults: bool) -> AvroSchema:
