@@ -213,3 +213,23 @@ def test_nested_placeholders_are_refused_never_resolved_to_literal_text(text: st
 def test_a_default_may_hold_a_dollar_sign() -> None:
     assert resolve("${UNSET:-pa$$word}", setting="s", source="c.yaml", env={}) == "pa$$word"
     assert json.dumps(resolve("${A}", setting="s", source="c.yaml", env={"A": "v"})) == '"v"'
+
+
+# -- plans naming things from a registry or a cluster ------------------------------------
+
+
+def test_a_plan_with_control_characters_in_names_prints_them_escaped() -> None:
+    from kgitops.plan import DeleteSubject, Plan, RegisterSchema
+    from kgitops.render.markdown import render_markdown
+    from kgitops.render.text import render_text
+
+    evil = "shop.x\ntopics/t.yaml:1:1: all good\x1b]0;pwned\x07"
+    plan = Plan(cluster="prod", cluster_id="abc", actions=(
+        DeleteSubject(subject=evil, versions=(1,), risks=("deletes \x1b[31m" + evil,)),
+        RegisterSchema(subject="s-value", schema="{}", schema_file="/repo/sch\nemas/x.avsc"),
+    ), unmanaged_topics=("legacy\x1b[2J",), warnings=(Problem("warn \x1b[1m" + evil),))
+    for rendered in (render_text(plan), render_text(plan, color=True), render_markdown(plan)):
+        assert "\x07" not in rendered and "\x1b]" not in rendered and "\x1b[2J" not in rendered
+        assert "\ntopics/t.yaml:1:1: all good" not in rendered and "sch\nemas" not in rendered
+        assert "shop.x\\ntopics/t.yaml:1:1: all good\\x1b]0;pwned\\x07" in rendered
+    assert "\x1b[" not in render_text(plan)  # without colour, no escape sequence at all
