@@ -291,7 +291,10 @@ class _ClusterLoader:
         if not os.path.isfile(full):
             if not self._inside_root(full, location, f"include '{_token(pattern)}' names"):
                 return []
-            self._error(location, f"included file '{_token(pattern)}' not found (looked for {display_path(full)})")
+            if os.path.exists(full):  # a FIFO, a device, a socket: never opened
+                self._error(location, f"included file '{_token(pattern)}' is not a regular file")
+            else:
+                self._error(location, f"included file '{_token(pattern)}' not found (looked for {display_path(full)})")
             return []
         return [os.path.abspath(full)] if self._inside_root(full, location, f"include '{_token(pattern)}' names") else []
 
