@@ -1,18 +1,21 @@
 """Command line: parse arguments, dispatch to kgitops.commands.<name>, map errors to exit
 codes. No logic lives here.
 
-Exit codes (a contract, README "Exit codes"): 0 success / no changes, 1 error,
+Exit codes (a contract, README "Exit codes"): 0 success / no changes, 1 error (usage errors included),
 2 changes present (plan --detailed-exitcode), 3 rejected by rules.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 import traceback
+from typing import NoReturn
 
 from kgitops import __version__
 from kgitops.errors import EXIT_ERROR, EXIT_OK, KgitopsError
+from kgitops.render.escape import escape_control, escape_lines
 
 FORMATS = ("text", "json")
 
@@ -37,8 +40,42 @@ def _byte_rate(text: str) -> int:
     return value
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse exits 2 on a usage error, which is the code for "changes present": a
+    typo in a CI drift check (`plan --detailed-exitcode --bogus`) would read as drift.
+    Usage errors exit 1, like every other error. Subparsers are made of this class too."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(self.format_usage(), f"{self.prog}: error: {escape_control(message)}")
+
+
+class UsageError(Exception):
+    """Bad arguments: usage and message go to stderr, and with `--format json` one JSON
+    object to stdout as for any other bad input."""
+
+    def __init__(self, usage: str, message: str):
+        super().__init__(message)
+        self.usage = usage
+        self.message = message
+
+
+def _wants_json(argv: list[str]) -> bool:
+    return "--format=json" in argv or any(a == "--format" and b == "json" for a, b in zip(argv, argv[1:]))
+
+
+def _usage_error(err: UsageError, argv: list[str]) -> int:
+    sys.stderr.write(err.usage)
+    print(err.message, file=sys.stderr)
+    if _wants_json(argv):
+        problem = {"file": None, "line": None, "column": None, "severity": "error", "kind": "input",
+                   "message": err.message}
+        print(json.dumps({"version": 1, "exit_code": EXIT_ERROR, "error": err.message, "problems": [problem]},
+                         indent=2))
+    return EXIT_ERROR
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="kgitops",
         description="Kafka topics and Schema Registry subjects kept in Git.",
     )
@@ -140,7 +177,11 @@ def _interrupt_on_sigterm() -> None:
 def main(argv: list[str] | None = None) -> int:
     _interrupt_on_sigterm()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = parser.parse_args(arguments)
+    except UsageError as err:
+        return _usage_error(err, arguments)
     if not args.command:
         parser.print_help()
         return EXIT_ERROR
@@ -150,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     except KgitopsError as err:
         if args.debug:
             traceback.print_exc()
-        print(f"Error: {err.message}", file=sys.stderr)
+        print(f"Error: {escape_lines(err.message)}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
@@ -163,7 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             traceback.print_exc()
         print(
-            f"Error: internal error in kgitops {args.command}: {type(err).__name__}: {err}. "
+            f"Error: internal error in kgitops {args.command}: {type(err).__name__}: {escape_control(err)}. "
             "Run again with --debug for the traceback and report it.",
             file=sys.stderr,
         )

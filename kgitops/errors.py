@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
+from kgitops.render.escape import escape_control
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
@@ -34,12 +36,14 @@ class Problem:
 
     def where(self) -> str:
         parts = [p for p in (self.file, self.line, self.column) if p is not None]
-        return ":".join(str(p) for p in parts)
+        return escape_control(":".join(str(p) for p in parts))
 
     def __str__(self) -> str:
+        """One line for a terminal: names and paths with control characters come escaped."""
         where = self.where()
         prefix = "warning: " if self.severity == "warning" else ""
-        return f"{where}: {prefix}{self.message}" if where else f"{prefix}{self.message}"
+        message = escape_control(self.message)
+        return f"{where}: {prefix}{message}" if where else f"{prefix}{message}"
 
     def to_dict(self) -> dict:
         return {

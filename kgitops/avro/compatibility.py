@@ -13,6 +13,7 @@ from typing import Sequence
 
 from kgitops.avro.resolution import mismatches
 from kgitops.avro.schema import AvroSchema, parse
+from kgitops.collector import collector_paused
 from kgitops.errors import InputError, Problem
 from kgitops.model import COMPATIBILITY_LEVELS
 
@@ -73,10 +74,11 @@ def check_schemas(new: AvroSchema, previous: Sequence[AvroSchema], level: str) -
     level = parse_level(level)
     indexes = versions_to_check(level, len(previous))
     found: list[Incompatibility] = []
-    for index in indexes:
-        for direction in directions(level):
-            reader, writer = (new, previous[index]) if direction == BACKWARD else (previous[index], new)
-            found += [Incompatibility(m.path, m.reason, index, direction) for m in mismatches(reader, writer)]
+    with collector_paused():  # one pass over the schemas; nothing cyclic worth collecting
+        for index in indexes:
+            for direction in directions(level):
+                reader, writer = (new, previous[index]) if direction == BACKWARD else (previous[index], new)
+                found += [Incompatibility(m.path, m.reason, index, direction) for m in mismatches(reader, writer)]
     return CompatibilityResult(level, indexes, len(previous), tuple(found))
 
 

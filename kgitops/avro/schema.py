@@ -13,12 +13,15 @@ exactly as in the text, so recursive schemas are finite trees.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any, Mapping, Union
 
 from fastavro.schema import UnknownType
 from fastavro.schema import parse_schema as fastavro_parse_schema
 
+from kgitops.collector import collector_paused
+from kgitops.avro.json_text import JsonPath, JsonProblem, find_string, load_json, locate
 from kgitops.errors import InputError, Problem
 
 PRIMITIVE_TYPES = ("null", "boolean", "int", "long", "float", "double", "bytes", "string")
@@ -129,6 +132,7 @@ class FixedType(_Named):
 
 
 NamedType = Union[RecordType, EnumType, FixedType]
+_PRIMITIVE_NODES = {name: PrimitiveType(name) for name in PRIMITIVE_TYPES}  # immutable, so shared
 Node = Union[PrimitiveType, ArrayType, MapType, UnionType, NameReference, RecordType, EnumType, FixedType]
 
 
@@ -147,8 +151,33 @@ class AvroSchema:
         return node
 
 
+# Where a node is, as (parent link, key) pairs: one small tuple per step, flattened into a
+# JSON path only for a message (building full paths for every field would cost more than
+# the parse on a large record).
+PathLink = tuple
+
+
+def _at(path: PathLink, *keys: str | int) -> PathLink:
+    for key in keys:
+        path = (path, key)
+    return path
+
+
+def _flatten(path: PathLink) -> JsonPath:
+    parts: list[str | int] = []
+    while path:
+        path, key = path
+        parts.append(key)
+    return tuple(reversed(parts))
+
+
 class _InvalidSchema(Exception):
-    """A reason the schema is not valid Avro; becomes an InputError naming the file."""
+    """A reason the schema is not valid Avro, and the JSON path of the node it is about;
+    becomes an InputError naming the file, line and column."""
+
+    def __init__(self, message: str, path: PathLink = ()):
+        super().__init__(message)
+        self.path = _flatten(path)
 
 
 # ---------------------------------------------------------------------------
@@ -157,121 +186,132 @@ class _InvalidSchema(Exception):
 
 
 def parse(text: str, source: str, validate_defaults: bool = True) -> AvroSchema:
-    """Parse an Avro schema text; InputError names `source` and the reason if it is invalid.
+    """Parse an Avro schema text; InputError names `source`, the line of the offending
+    node and the reason if it is invalid.
 
     validate_defaults=False accepts field defaults that do not match their type, as the
     registry does for versions it already holds (it validates only schemas being registered).
     """
     try:
-        document = json.loads(text, parse_constant=_refuse_constant)
-    except json.JSONDecodeError as err:
-        problem = Problem(f"invalid JSON: {err.msg}", file=source, line=err.lineno, column=err.colno)
-        raise InputError(str(problem), [problem]) from err
-    except _NotJson as err:
-        problem = Problem(f"invalid JSON: {err}", file=source)
-        raise InputError(str(problem), [problem]) from err
+        document = load_json(text)
+    except JsonProblem as err:
+        problem = Problem(f"invalid JSON: {err.message}", file=source, line=err.line, column=err.column)
+        raise InputError(str(problem), [problem]) from None
     try:
-        return _build(document, source, validate_defaults)
+        with collector_paused():
+            return _build(document, source, validate_defaults)
+    except _UnknownName as err:
+        line, column = find_string(text, err.name)
+        problem = Problem(f"invalid Avro schema: {err}", file=source, line=line, column=column)
+        raise InputError(str(problem), [problem]) from None
     except _InvalidSchema as err:
-        problem = Problem(f"invalid Avro schema: {err}", file=source)
-        raise InputError(str(problem), [problem]) from err
+        line, column = locate(text, err.path)
+        problem = Problem(f"invalid Avro schema: {err}", file=source, line=line, column=column)
+        raise InputError(str(problem), [problem]) from None
 
 
-class _NotJson(ValueError):
-    """Python's json reads NaN and Infinity; JSON (and the registry's parser) does not."""
-
-
-def _refuse_constant(name: str) -> Any:
-    raise _NotJson(f"{name} is not a JSON value")
+class _UnknownName(_InvalidSchema):
+    def __init__(self, message: str, name: str):
+        super().__init__(message)
+        self.name = name
 
 
 def _build(document: Any, source: str, validate_defaults: bool) -> AvroSchema:
-    _check_shape(document)
+    _check_shape(document, ())
     try:
         # Defaults are checked by the tree builder, which names the field and follows Java.
         parsed = fastavro_parse_schema(document, _write_hint=False, _force=True, _ignore_default_error=True)
     except UnknownType as err:
-        raise _InvalidSchema(f"unknown type {err.name!r} (not a primitive type nor a name defined before)") from err
+        raise _UnknownName(
+            f"unknown type {_r(err.name)}", err.name
+        ) from err
     except KeyError as err:
         raise _InvalidSchema(f"missing attribute {err}") from err
     except Exception as err:  # fastavro raises several types; each is a reason, not a bug
-        raise _InvalidSchema(str(err) or type(err).__name__) from err
+        raise _InvalidSchema(_shorten(str(err)) or type(err).__name__) from err
     builder = _TreeBuilder(validate_defaults)
-    root = builder.node(parsed)
+    root = builder.node(parsed, ())
     return AvroSchema(root=root, named=dict(builder.named), source=source)
 
 
-def _check_shape(schema: Any) -> None:
+def _check_shape(schema: Any, path: PathLink) -> None:
     """The JSON shape Avro Java insists on, checked before fastavro (whose errors on a
     malformed document are Python internals such as "unhashable type: 'dict'")."""
     if isinstance(schema, str):
         return
     if isinstance(schema, list):
-        for branch in schema:
-            _check_shape(branch)
+        for index, branch in enumerate(schema):
+            _check_shape(branch, (path, index))
         return
     if not isinstance(schema, dict):
-        raise _InvalidSchema(f"a schema must be a type name, an object or a union list, not {_brief(schema)}")
+        raise _InvalidSchema(f"a schema must be a type name, an object or a union list, not {_brief(schema)}", path)
     kind = schema.get("type")
     if not isinstance(kind, str):
-        raise _InvalidSchema(f'"type" must be a string in {_brief(schema)}')
+        raise _InvalidSchema(f'"type" must be a string, not {_brief(kind)}', (path, "type"))
     if kind in ("record", "error", "enum", "fixed") and not isinstance(schema.get("name"), str):
-        raise _InvalidSchema(f'a {kind} needs a "name" string: {_brief(schema)}')
+        raise _InvalidSchema(f'a {kind} needs a "name" string: {_brief(schema)}', path)
     if kind in ("record", "error"):
-        _check_fields_shape(schema)
+        _check_fields_shape(schema, path)
     elif kind == "enum" and not isinstance(schema.get("symbols"), list):
-        raise _InvalidSchema(f'enum {schema["name"]!r} needs a "symbols" list')
+        raise _InvalidSchema(f'enum {schema["name"]!r} needs a "symbols" list', path)
     elif kind == "fixed":
         size = schema.get("size")
         if not isinstance(size, int) or isinstance(size, bool) or size < 0:
-            raise _InvalidSchema(f"fixed {schema['name']!r} needs a non-negative integer size, not {size!r}")
+            raise _InvalidSchema(
+                f"fixed {schema['name']!r} needs a non-negative integer size, not {_r(size)}", (path, "size")
+            )
     elif kind in ("array", "map"):
         child = "items" if kind == "array" else "values"
         if child not in schema:
-            raise _InvalidSchema(f'{"an array" if kind == "array" else "a map"} needs "{child}": {_brief(schema)}')
-        _check_shape(schema[child])
+            raise _InvalidSchema(f'{"an array" if kind == "array" else "a map"} needs "{child}": {_brief(schema)}', path)
+        _check_shape(schema[child], (path, child))
 
 
-def _check_fields_shape(record: dict) -> None:
+def _check_fields_shape(record: dict, path: PathLink) -> None:
     fields = record.get("fields")
     if not isinstance(fields, list):
         # fastavro would quietly read a missing list as no fields; Avro Java refuses it.
-        raise _InvalidSchema(f'record {record["name"]!r} has no "fields" list')
-    for field in fields:
+        raise _InvalidSchema(f'record {record["name"]!r} has no "fields" list', path)
+    for index, field in enumerate(fields):
+        field_path = _at(path, "fields", index)
         if not isinstance(field, dict) or not isinstance(field.get("name"), str) or "type" not in field:
-            raise _InvalidSchema(f'each field of record {record["name"]!r} needs a "name" and a "type": {_brief(field)}')
-        _check_shape(field["type"])
+            raise _InvalidSchema(
+                f'each field of record {record["name"]!r} needs a "name" and a "type": {_brief(field)}', field_path
+            )
+        _check_shape(field["type"], (field_path, "type"))
 
 
 class _TreeBuilder:
-    """Turns fastavro's parsed form (full names everywhere) into the typed tree."""
+    """Turns fastavro's parsed form (full names everywhere, the same JSON structure as the
+    text) into the typed tree; `path` is where a node is in that structure, for messages."""
 
     def __init__(self, validate_defaults: bool = True) -> None:
         self.named: dict[str, NamedType] = {}
         self.validate_defaults = validate_defaults
 
-    def node(self, schema: Any) -> Node:
+    def node(self, schema: Any, path: PathLink) -> Node:
         if isinstance(schema, str):
-            if schema in PRIMITIVE_TYPES:
-                return PrimitiveType(schema)
+            primitive = _PRIMITIVE_NODES.get(schema)
+            if primitive is not None:
+                return primitive
             if schema not in self.named:
-                raise _InvalidSchema(f"unknown type {schema!r}")
+                raise _InvalidSchema(f"unknown type {schema!r}", path)
             return NameReference(schema)
         if isinstance(schema, list):
-            return self.union(schema)
+            return self.union(schema, path)
         if isinstance(schema, dict):
-            return self.complex(schema)
-        raise _InvalidSchema(f"a schema must be a type name, an object or a union list, not {schema!r}")
+            return self.complex(schema, path)
+        raise _InvalidSchema(f"a schema must be a type name, an object or a union list, not {_brief(schema)}", path)
 
-    def union(self, schema: list) -> UnionType:
-        branches = tuple(self.node(branch) for branch in schema)
+    def union(self, schema: list, path: PathLink) -> UnionType:
+        branches = tuple(self.node(branch, (path, index)) for index, branch in enumerate(schema))
         seen: set[str] = set()
-        for branch in branches:
+        for index, branch in enumerate(branches):
             if isinstance(branch, UnionType):
-                raise _InvalidSchema("a union cannot contain another union directly")
+                raise _InvalidSchema("a union cannot contain another union directly", (path, index))
             key = self.union_key(branch)
             if key in seen:
-                raise _InvalidSchema(f"union contains {key} twice")
+                raise _InvalidSchema(f"union contains {key} twice", (path, index))
             seen.add(key)
         return UnionType(branches)
 
@@ -285,73 +325,97 @@ class _TreeBuilder:
             return branch.type
         return "array" if isinstance(branch, ArrayType) else "map"
 
-    def complex(self, schema: dict) -> Node:
+    def complex(self, schema: dict, path: PathLink) -> Node:
         kind = schema.get("type")
         if not isinstance(kind, str):
-            raise _InvalidSchema(f'"type" must be a string in {_brief(schema)}')
+            raise _InvalidSchema(f'"type" must be a string, not {_brief(kind)}', (path, "type"))
         if kind in PRIMITIVE_TYPES:
             return PrimitiveType(kind, _properties(schema, {"type", _DOC}))
         if kind == "array":
-            return ArrayType(self.node(schema["items"]), _properties(schema, _STRUCTURAL_KEYS["array"]))
+            items = self.node(schema["items"], (path, "items"))
+            return ArrayType(items, _properties(schema, _STRUCTURAL_KEYS["array"]))
         if kind == "map":
-            return MapType(self.node(schema["values"]), _properties(schema, _STRUCTURAL_KEYS["map"]))
+            values = self.node(schema["values"], (path, "values"))
+            return MapType(values, _properties(schema, _STRUCTURAL_KEYS["map"]))
         if kind in ("record", "error"):
-            return self.record(schema, is_error=kind == "error")
+            return self.record(schema, path, is_error=kind == "error")
         if kind == "enum":
-            return self.enum(schema)
+            return self.enum(schema, path)
         if kind == "fixed":
-            return self.fixed(schema)
-        raise _InvalidSchema(f"unknown type {kind!r}")
+            return self.fixed(schema, path)
+        raise _InvalidSchema(f"unknown type {kind!r}", (path, "type"))
 
-    def define(self, named: NamedType) -> NamedType:
+    def define(self, named: NamedType, path: PathLink) -> NamedType:
         if named.name in PRIMITIVE_TYPES:
-            raise _InvalidSchema(f"a named type cannot be called {named.name!r}")
+            raise _InvalidSchema(f"a named type cannot be called {named.name!r}", (path, "name"))
         self.named[named.fullname] = named
         return named
 
-    def record(self, schema: dict, is_error: bool) -> RecordType:
-        fullname = _fullname(schema)
-        aliases = _named_aliases(schema, fullname)
+    def record(self, schema: dict, path: PathLink, is_error: bool) -> RecordType:
+        fullname = _fullname(schema, path)
+        aliases = _named_aliases(schema, fullname, path)
         properties = _properties(schema, _STRUCTURAL_KEYS["record"])
         # Registered before its fields are built so they can refer to it (recursion).
         self.named[fullname] = RecordType(fullname, aliases, (), is_error, properties)
-        fields = tuple(self.field(field, fullname) for field in schema["fields"])
-        _require_unique([f.name for f in fields], f"field name in record {fullname}")
-        return self.define(RecordType(fullname, aliases, fields, is_error, properties))
+        fields_path = (path, "fields")
+        seen: set[str] = set()
+        fields = []
+        for index, field in enumerate(schema["fields"]):
+            built = self.field(field, fullname, (fields_path, index))
+            if built.name in seen:
+                raise _InvalidSchema(
+                    f"duplicate field name in record {fullname}: {built.name!r}", _at(fields_path, index, "name")
+                )
+            seen.add(built.name)
+            fields.append(built)
+        return self.define(RecordType(fullname, aliases, tuple(fields), is_error, properties), path)  # type: ignore[return-value]
 
-    def field(self, field: dict, record: str) -> Field:
+    def field(self, field: dict, record: str, path: PathLink) -> Field:
         name = field.get("name")
-        _require_name(name, f"field name in record {record}")
-        aliases = _string_list(field.get("aliases", []), f"aliases of field {record}.{name}")
+        _require_name(name, f"field name in record {record}", (path, "name"))
+        aliases = (
+            _string_list(field["aliases"], f"aliases of field {record}.{name}", (path, "aliases"))
+            if "aliases" in field else ()
+        )
         order = field.get("order", "ascending")
         if order not in FIELD_ORDERS:
-            raise _InvalidSchema(f"field {record}.{name} has order {order!r}; expected one of {', '.join(FIELD_ORDERS)}")
-        field_type = self.node(field["type"])
+            raise _InvalidSchema(
+                f"field {record}.{name} has order {_r(order)}; expected one of {', '.join(FIELD_ORDERS)}",
+                (path, "order"),
+            )
+        field_type = self.node(field["type"], (path, "type"))
         default = field.get("default", NO_DEFAULT)
         if self.validate_defaults and default is not NO_DEFAULT and not _is_valid_default(field_type, default, self.named):
-            raise _InvalidSchema(f"default {json.dumps(default)} of field {record}.{name} does not match its type")
-        properties = _properties(field, _FIELD_KEYS)
+            raise _InvalidSchema(
+                f"default {_json(default)} of field {record}.{name} does not match its type", (path, "default")
+            )
+        properties = _properties(field, _FIELD_KEYS) if len(field) > 2 else ()  # name and type only: none
         return Field(name, field_type, default, tuple(aliases), order, properties)
 
-    def enum(self, schema: dict) -> EnumType:
-        fullname = _fullname(schema)
-        symbols = _string_list(schema.get("symbols"), f"symbols of enum {fullname}")
-        for symbol in symbols:
-            _require_name(symbol, f"symbol of enum {fullname}")
-        _require_unique(symbols, f"symbol in enum {fullname}")
+    def enum(self, schema: dict, path: PathLink) -> EnumType:
+        fullname = _fullname(schema, path)
+        symbols_path = (path, "symbols")
+        symbols = _string_list(schema.get("symbols"), f"symbols of enum {fullname}", symbols_path)
+        seen: set[str] = set()
+        for index, symbol in enumerate(symbols):
+            _require_name(symbol, f"symbol of enum {fullname}", (symbols_path, index))
+            if symbol in seen:
+                raise _InvalidSchema(f"duplicate symbol in enum {fullname}: {symbol!r}", (symbols_path, index))
+            seen.add(symbol)
         default = schema.get("default")
         if default is not None and default not in symbols:
-            raise _InvalidSchema(f"default {default!r} of enum {fullname} is not one of its symbols")
-        return self.define(EnumType(
-            fullname, _named_aliases(schema, fullname), tuple(symbols), default,
+            raise _InvalidSchema(f"default {_r(default)} of enum {fullname} is not one of its symbols", (path, "default"))
+        return self.define(EnumType(  # type: ignore[return-value]
+            fullname, _named_aliases(schema, fullname, path), tuple(symbols), default,
             _properties(schema, _STRUCTURAL_KEYS["enum"]),
-        ))
+        ), path)
 
-    def fixed(self, schema: dict) -> FixedType:
-        fullname = _fullname(schema)
-        return self.define(FixedType(
-            fullname, _named_aliases(schema, fullname), schema["size"], _properties(schema, _STRUCTURAL_KEYS["fixed"]),
-        ))
+    def fixed(self, schema: dict, path: PathLink) -> FixedType:
+        fullname = _fullname(schema, path)
+        return self.define(FixedType(  # type: ignore[return-value]
+            fullname, _named_aliases(schema, fullname, path), schema["size"],
+            _properties(schema, _STRUCTURAL_KEYS["fixed"]),
+        ), path)
 
 
 def _is_valid_default(node: Node, value: Any, named: Mapping[str, NamedType]) -> bool:
@@ -391,16 +455,16 @@ def _is_valid_primitive(kind: str, value: Any) -> bool:
     return value is None  # null
 
 
-def _fullname(schema: dict) -> str:
+def _fullname(schema: dict, path: PathLink) -> str:
     fullname = schema.get("name")
     if not isinstance(fullname, str):
-        raise _InvalidSchema(f"a {schema.get('type')} needs a \"name\" string: {_brief(schema)}")
-    _require_name(fullname.rpartition(".")[2], f"{schema.get('type')} name {fullname!r}")
+        raise _InvalidSchema(f"a {schema.get('type')} needs a \"name\" string: {_brief(schema)}", path)
+    _require_name(fullname.rpartition(".")[2], f"{schema.get('type')} name", (path, "name"))
     return fullname
 
 
-def _named_aliases(schema: dict, fullname: str) -> tuple[str, ...]:
-    aliases = _string_list(schema.get("aliases", []), f"aliases of {fullname}")
+def _named_aliases(schema: dict, fullname: str, path: PathLink) -> tuple[str, ...]:
+    aliases = _string_list(schema.get("aliases", []), f"aliases of {fullname}", (path, "aliases"))
     namespace = fullname.rpartition(".")[0] or None
     return tuple(_qualify_alias(alias, namespace) for alias in aliases)
 
@@ -417,27 +481,24 @@ def _qualify_alias(alias: str, namespace: str | None) -> str:
     return alias
 
 
-def _require_name(name: Any, what: str) -> None:
+_ASCII_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")  # the common case, checked fast
+
+
+def _require_name(name: Any, what: str, path: PathLink) -> None:
+    if type(name) is str and _ASCII_NAME.fullmatch(name):
+        return
+    if not isinstance(name, str) or not name or not _is_java_name(name):
+        raise _InvalidSchema(f"invalid {what}: {_r(name)} (a letter or _, then letters, digits or _)", path)
+
+
+def _is_java_name(name: str) -> bool:
     # Avro Java's default validator: a letter or "_", then letters, digits or "_".
-    if (
-        not isinstance(name, str) or not name
-        or not (name[0].isalpha() or name[0] == "_")
-        or not all(c.isalnum() or c == "_" for c in name[1:])
-    ):
-        raise _InvalidSchema(f"invalid {what}: {name!r} (a letter or _, then letters, digits or _)")
+    return (name[0].isalpha() or name[0] == "_") and all(c.isalnum() or c == "_" for c in name[1:])
 
 
-def _require_unique(names: list[str], what: str) -> None:
-    seen: set[str] = set()
-    for name in names:
-        if name in seen:
-            raise _InvalidSchema(f"duplicate {what}: {name!r}")
-        seen.add(name)
-
-
-def _string_list(value: Any, what: str) -> list[str]:
+def _string_list(value: Any, what: str, path: PathLink) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise _InvalidSchema(f"{what} must be a list of strings, not {value!r}")
+        raise _InvalidSchema(f"{what} must be a list of strings, not {_r(value)}", path)
     return value
 
 
@@ -449,8 +510,28 @@ def _properties(schema: dict, structural: set[str]) -> Properties:
 
 
 def _brief(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=str)
+    """A value quoted in a message, at most 80 characters (a schema may be megabytes)."""
+    try:
+        text = json.dumps(value, sort_keys=True, default=str)
+    except (ValueError, RecursionError):
+        text = type(value).__name__
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _r(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _json(value: Any) -> str:
+    text = json.dumps(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _shorten(message: str) -> str:
+    # fastavro appends the whole offending schema to some messages.
+    message = message.split(": {", 1)[0]
+    return message if len(message) <= 200 else message[:197] + "..."
 
 
 # ---------------------------------------------------------------------------

@@ -4,7 +4,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
 
 from kgitops import planner
 from kgitops.apply import ApplySettings, execute
@@ -16,6 +15,8 @@ from kgitops.commands.plan import refusal_exit_code, render
 from kgitops.errors import EXIT_ERROR, EXIT_OK, InputError, KgitopsError
 from kgitops.bookkeeping.lock import cluster_lock
 from kgitops.plan import Plan, plan_from_dict
+from kgitops.desired.files import UnreadableFile, read_bounded
+from kgitops.render.escape import escape_control
 from kgitops.render.text import render_text
 
 
@@ -25,10 +26,16 @@ class StalePlan(KgitopsError):
 
 def read_saved_plan(path: str) -> Plan:
     try:
-        data = json.loads(Path(path).read_text())
+        data = json.loads(read_bounded(path))
         return plan_from_dict(data, action_types())
     except FileNotFoundError:
         raise InputError(f"{path}: no such plan file")
+    except UnreadableFile as err:
+        raise InputError(f"{path}: {err.reason}")
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not a plan file")
+    except RecursionError:
+        raise InputError(f"{path}: not a kgitops plan file (nested too deeply)")
     except (ValueError, KeyError, TypeError) as err:
         raise InputError(f"{path}: not a kgitops plan file ({err}); create one with `kgitops plan --out {path}`")
 
@@ -62,7 +69,7 @@ def print_outcome(outcome: Outcome) -> None:
     line = f"  [{mark}] {a.kind.replace('_', ' ')} {a.resource}"
     if outcome.error:
         line += f": {outcome.error}"
-    print(line, flush=True)
+    print(escape_control(line), flush=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -112,7 +119,7 @@ def summarize(outcomes: list[Outcome]) -> int:
     if failed or skipped:
         print("Not done:", file=sys.stderr)
         for o in failed + skipped:
-            print(f"  {o.action.kind.replace('_', ' ')} {o.action.resource}: {o.error}", file=sys.stderr)
+            print(escape_control(f"  {o.action.kind.replace('_', ' ')} {o.action.resource}: {o.error}"), file=sys.stderr)
         print("Fix the cause and run apply again: what succeeded is not repeated.", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK

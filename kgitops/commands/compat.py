@@ -8,6 +8,8 @@ JSON output (`--format json`), version 1:
      "incompatibilities": [{"path": "Order.items[].price",
                             "reason": "writer type double cannot be read as string",
                             "previous_version": 2, "direction": "backward"}]}
+Bad input with --format json: {"version": 1, "compatible": null, "exit_code": 1,
+"error": message, "problems": [{"file", "line", "column", "severity", "kind", "message"}...]}.
 checked_versions and previous_version count from 1, oldest first. direction "backward":
 the new schema reading data written with that version; "forward": that version reading
 data written with the new schema.
@@ -16,18 +18,29 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
+import sys
 
+from kgitops.render.escape import escape_control, escape_lines
 from kgitops.avro.compatibility import CompatibilityResult, check_schemas, parse_level
 from kgitops.avro.schema import AvroSchema, parse
-from kgitops.errors import EXIT_OK, EXIT_REJECTED, InputError, Problem
+from kgitops.desired.files import UnreadableFile, read_bounded
+from kgitops.desired.yaml_nodes import decode_text
+from kgitops.errors import EXIT_ERROR, EXIT_OK, EXIT_REJECTED, InputError, Problem
 
 JSON_FORMAT_VERSION = 1
 
 
 def run(args: argparse.Namespace) -> int:
-    level = parse_level(args.level)
-    new, previous = load_schemas(args.new, list(args.previous))
+    try:
+        level = parse_level(args.level)
+        new, previous = load_schemas(args.new, list(args.previous))
+    except InputError as err:
+        if args.format != "json":
+            raise
+        # A script reading stdout gets an answer it can parse, not an empty string.
+        print(json.dumps(error_json(err), indent=2))
+        print(f"Error: {escape_lines(err.message)}", file=sys.stderr)
+        return EXIT_ERROR
     result = check_schemas(new, previous, level)
     if args.format == "json":
         print(json.dumps(result_json(result), indent=2))
@@ -53,18 +66,23 @@ def load_schemas(new_path: str, previous_paths: list[str]) -> tuple[AvroSchema, 
 
 def load_schema(path: str, validate_defaults: bool = True) -> AvroSchema:
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
-        problem = Problem(f"cannot read schema file: {reason}", file=path)
-        raise InputError(str(problem), [problem]) from err
+        raw = read_bounded(path)
+    except UnreadableFile as err:
+        problem = Problem(err.reason, file=path)
+        raise InputError(str(problem), [problem]) from None
+    except OSError as err:
+        problem = Problem(f"cannot read schema file: {err.strerror or err}", file=path)
+        raise InputError(str(problem), [problem]) from None
+    text, problem = decode_text(raw, path)
+    if problem is not None:
+        raise InputError(str(problem), [problem])
     return parse(text, path, validate_defaults)
 
 
 def result_text(result: CompatibilityResult) -> str:
     if not result.compatible:
         lines = [f"incompatible ({result.level}):"]
-        lines += [f"  {i.path}: {i.reason} ({i.explain_direction()})" for i in result.incompatibilities]
+        lines += [escape_control(f"  {i.path}: {i.reason} ({i.explain_direction()})") for i in result.incompatibilities]
         return "\n".join(lines)
     if result.level == "NONE":
         return "compatible (NONE: nothing to check)"
@@ -77,6 +95,17 @@ def _versions(numbers: tuple[int, ...]) -> str:
     if len(numbers) == 1:
         return f"version {numbers[0]}"
     return f"versions {numbers[0]} to {numbers[-1]}"  # transitive levels check a contiguous run
+
+
+def error_json(err: InputError) -> dict:
+    problems = err.problems or (Problem(err.message),)
+    return {
+        "version": JSON_FORMAT_VERSION,
+        "compatible": None,
+        "exit_code": EXIT_ERROR,
+        "error": err.message,
+        "problems": [p.to_dict() for p in problems],
+    }
 
 
 def result_json(result: CompatibilityResult) -> dict:

@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 
+from kgitops.render.escape import escape_control
 from kgitops.bookkeeping import audit
 from kgitops.commands.cluster_access import open_cluster
 from kgitops.errors import EXIT_OK, InputError
@@ -48,11 +49,11 @@ def read_history(cluster_file: str, limit: int) -> audit.History:
 def render_text(history: audit.History) -> str:
     where = f"topic {history.location}" if history.source == "topic" else f"file {history.location}"
     if not history.records:
-        return f"No applies recorded for cluster {history.cluster} (in {where})."
+        return escape_control(f"No applies recorded for cluster {history.cluster} (in {where}).")
     lines = [f"Applies to cluster {history.cluster}, newest first (from {where}):"]
     for record in history.records:
         lines += ["", *render_record(record)]
-    return "\n".join(lines)
+    return "\n".join(escape_control(line) for line in lines)  # records come from a shared topic
 
 
 def render_record(record: dict) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from kgitops.render.escape import escape_control
 from kgitops.errors import EXIT_OK
 from kgitops.importer import ImportResult, import_cluster
 from kgitops.wording import plural
@@ -19,7 +20,7 @@ from kgitops.wording import plural
 def run(args: argparse.Namespace) -> int:
     result = import_cluster(args.cluster, args.out, progress=_progress)
     for note in result.notes:
-        print(f"warning: {note}", file=sys.stderr)
+        print(f"warning: {escape_control(note)}", file=sys.stderr)
     print(summary(result))
     print(f"(imported in {result.seconds:.2f} s)", file=sys.stderr)
     return EXIT_OK

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from kgitops.render.escape import escape_control
 from kgitops.commands.cluster_access import open_cluster
 from kgitops.errors import EXIT_OK
 from kgitops.bookkeeping.lock import HELD, RELEASED_STATUS, LockTopics, force_unlock, iso_time
@@ -15,7 +16,7 @@ def run(args: argparse.Namespace) -> int:
     view = force_unlock(LockTopics(access.client_config, access.cluster.name), args.lock_id)
     holder = view.holder
     assert holder is not None  # force_unlock refuses a lock without a holder
-    who = f"{holder.holder} (pid {holder.pid}, since {iso_time(holder.timestamp_ms)})"
+    who = escape_control(f"{holder.holder} (pid {holder.pid}, since {iso_time(holder.timestamp_ms)})")
     if view.status == RELEASED_STATUS:
         print(f"Lock {args.lock_id} of cluster {access.cluster.name} ({who}) was already released; nothing to do.")
         return EXIT_OK

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from kgitops.kinds import KINDS
+from kgitops.render.escape import escape_control
 from kgitops.desired.loader import Loaded, display_path, load_cluster
 from kgitops.errors import EXIT_OK, EXIT_REJECTED, InputError, Problem, exit_code_for
 from kgitops.policy.desired import check_desired
@@ -102,6 +103,10 @@ def print_text(report: ValidationReport, out: TextIO) -> None:
 
 
 def summary_line(report: ValidationReport) -> str:
+    return escape_control(_summary(report))
+
+
+def _summary(report: ValidationReport) -> str:
     counts = plural(len(report.problems), "error") + ", " + plural(len(report.warnings), "warning")
     if report.loaded is None:
         return f"{report.file}: invalid: {counts}."

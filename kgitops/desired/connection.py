@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Iterator, Mapping
 
-from kgitops.desired.interpolate import PLACEHOLDER, missing_variables
+from kgitops.desired.interpolate import NESTED, NESTED_MESSAGE, PLACEHOLDER, missing_variables
 from kgitops.desired.yaml_nodes import PathPart, YamlDocument
 from kgitops.errors import Problem
 from kgitops.model import KafkaConnection, Location, RegistryConnection
@@ -69,7 +69,9 @@ def connection_problems(document: YamlDocument, env: Mapping[str, str] | None = 
     for path, text in _connection_settings(document.data):
         setting = ".".join(str(p) for p in path)
         location = document.value_location(path)
-        if "${" in PLACEHOLDER.sub("", text):
+        if NESTED.search(text):
+            errors.append(_at(location, f"{setting}: {NESTED_MESSAGE}"))
+        elif "${" in PLACEHOLDER.sub("", text):
             errors.append(_at(location, f"{setting}: malformed placeholder; write ${{VAR}} or ${{VAR:-default}}"))
         for name in missing_variables(text, env):
             warnings.append(

@@ -12,7 +12,11 @@ from typing import Mapping
 
 from kgitops.errors import InputError, Problem
 
-PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# A default is plain text: it may hold '$' but not another placeholder. `${A:-${B}}` is
+# refused (NESTED), never resolved to the literal text `${B}`.
+PLACEHOLDER = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-((?:[^}$]|\$(?!\{))*))?\}")
+NESTED = re.compile(r"\$\{[^}]*\$\{")
+NESTED_MESSAGE = "placeholders cannot be nested: a default (after ':-') is plain text, not another ${VAR}"
 
 
 def missing_variables(text: str, env: Mapping[str, str] | None = None) -> list[str]:
@@ -24,6 +28,8 @@ def missing_variables(text: str, env: Mapping[str, str] | None = None) -> list[s
 def resolve(text: str, *, setting: str, source: str, env: Mapping[str, str] | None = None) -> str:
     """Substitute placeholders; a missing variable is an error naming it and the setting."""
     env = os.environ if env is None else env
+    if NESTED.search(text):
+        raise InputError(f"{source}: {setting}: {NESTED_MESSAGE}", [Problem(f"{setting}: {NESTED_MESSAGE}", file=source)])
 
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)

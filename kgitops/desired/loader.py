@@ -16,16 +16,16 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import gc
 import glob
 import json
 import os
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Iterator, Mapping, Protocol, Sequence
+from typing import Iterable, Mapping, Protocol, Sequence
 
+from kgitops.collector import collector_paused
 from kgitops.desired.connection import connection_problems, kafka_connection, registry_connection
+from kgitops.desired.include_paths import INCLUDE_ROOT_ENV, expand, include_root, is_inside
 from kgitops.desired.schema_errors import CLUSTER_SCHEMA, TOPICS_SCHEMA, schema_problems
 from kgitops.desired.schema_files import SchemaFileReader
 from kgitops.desired.topic_configs import (ANY_VERSION, catalogue, lines_accepting, parse_config_value, release_line,
@@ -34,6 +34,7 @@ from kgitops.desired.topic_names import collision_key, topic_name_problem
 from kgitops.desired.yaml_nodes import PathPart, YamlDocument, read_yaml_file
 from kgitops.errors import InputError, Problem
 from kgitops.model import ClusterSpec, KafkaConnection, Location, Policy, PolicyException, SubjectSpec, TopicSpec
+from kgitops.render.escape import escape_control
 
 POLICY_INT_RULES = (
     "min_replication_factor",
@@ -89,22 +90,9 @@ def load_cluster(path: str | os.PathLike[str], kinds: Sequence[SectionReader] = 
     kgitops knows). `connected` (plan, apply, import): the live cluster is the authority,
     so a config any Kafka line accepts passes here and the caller checks it against the
     cluster's own version once it has read it (kgitops.live.kafka_version)."""
-    with _collector_paused():
+    # Loading allocates hundreds of thousands of small objects that all live until it ends.
+    with collector_paused():
         return _ClusterLoader(os.fspath(path), kinds, connected=connected).load()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Loading allocates hundreds of thousands of small objects that all live until it
-    ends; CPython's cyclic collector would scan them over and over (3-4x the whole load
-    time on 10,000 topics). Loading creates no garbage cycles worth collecting early."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def display_path(path: str) -> str:
@@ -179,6 +167,12 @@ def _value_at(data: object, path: tuple[PathPart, ...]) -> object:
     return data
 
 
+def _token(text: str) -> str:
+    """A value from a file quoted in a message: at most 80 characters, control characters
+    escaped, so a message never carries more than the offending token."""
+    return escape_control(text if len(text) <= 80 else text[:77] + "...")
+
+
 def _did_you_mean(word: str, choices: Iterable[str]) -> str:
     match = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
@@ -207,6 +201,7 @@ class _ClusterLoader:
         self.reported_schema_files: set[str] = set()
         self.declared_topics: dict[str, Location] = {}
         self.declared_subjects: dict[str, Location] = {}
+        self.root = include_root(self.path)
 
     # -- orchestration ------------------------------------------------------
 
@@ -331,16 +326,20 @@ class _ClusterLoader:
 
     def _included_documents(self, cluster: YamlDocument) -> list[YamlDocument]:
         base = os.path.dirname(self.path)
-        seen = {self.path}
+        seen = {os.path.realpath(self.path)}  # real paths: a file reached through a link is read once
         documents = []
         for index, pattern in enumerate(_items(_mapping(cluster.data).get("include"))):
             if not isinstance(pattern, str) or not pattern:
                 continue
             location = cluster.value_location(("include", index))
             for match in self._include_matches(base, pattern, location):
-                if match in seen:
+                real = os.path.realpath(match)
+                if real == os.path.realpath(self.path):
+                    self._error(location, f"include '{_token(pattern)}' names this cluster file itself; include topic files")
                     continue
-                seen.add(match)
+                if real in seen:
+                    continue
+                seen.add(real)
                 document = self._read_document(match, display_path(match), TOPICS_SCHEMA, location)
                 if document is not None:
                     documents.append(document)
@@ -349,17 +348,41 @@ class _ClusterLoader:
     def _include_matches(self, base: str, pattern: str, location: Location) -> list[str]:
         full = os.path.join(base, os.path.expanduser(pattern))
         if glob.has_magic(full):
-            matches = sorted(os.path.abspath(p) for p in glob.glob(full, recursive=True) if os.path.isfile(p))
+            matches = expand(full)
             if not matches:
-                self._error(location, f"include '{pattern}' matches no file (looked in {display_path(base) or '.'})")
-            return matches
+                self._error(location, f"include '{_token(pattern)}' matches no file (looked in {display_path(base) or '.'})")
+            inside = [m for m in matches if is_inside(m, self.root)]
+            if len(inside) < len(matches):
+                outside = len(matches) - len(inside)
+                self._outside_root(location, f"include '{_token(pattern)}' matches {outside} file{'s' if outside > 1 else ''}")
+            return inside
         if os.path.isdir(full):
-            self._error(location, f"include '{pattern}' is a directory; use a glob such as '{pattern.rstrip('/')}/*.yaml'")
+            self._error(location, f"include '{_token(pattern)}' is a directory; use a glob such as "
+                                  f"'{_token(pattern.rstrip('/'))}/*.yaml'")
             return []
         if not os.path.isfile(full):
-            self._error(location, f"included file '{pattern}' not found (looked for {display_path(full)})")
+            if not self._inside_root(full, location, f"include '{_token(pattern)}' names"):
+                return []
+            if os.path.exists(full):  # a FIFO, a device, a socket: never opened
+                self._error(location, f"included file '{_token(pattern)}' is not a regular file")
+            else:
+                self._error(location, f"included file '{_token(pattern)}' not found (looked for {display_path(full)})")
             return []
-        return [os.path.abspath(full)]
+        return [os.path.abspath(full)] if self._inside_root(full, location, f"include '{_token(pattern)}' names") else []
+
+    def _inside_root(self, path: str, location: Location, what: str) -> bool:
+        """Everything a cluster file reads stays inside its include root (see include_paths)."""
+        if is_inside(path, self.root):
+            return True
+        self._outside_root(location, f"{what} a file")
+        return False
+
+    def _outside_root(self, location: Location, what: str) -> None:
+        self._error(
+            location,
+            f"{what} outside {self.root}, the repository of {self.display} (its git work tree, or its "
+            f"directory outside git); set {INCLUDE_ROOT_ENV} to a directory holding both to allow it",
+        )
 
     @staticmethod
     def _entries(document: YamlDocument, section: str) -> list[_Entry]:
@@ -571,8 +594,10 @@ class _ClusterLoader:
         self.declared_subjects[subject] = location
         base = os.path.dirname(os.path.abspath(entry.document.file))
         schema_path = os.path.normpath(os.path.join(base, os.path.expanduser(file_value)))
-        schema = self.schema_reader.read(schema_path, display_path(schema_path))
         file_location = entry.value_location("file")
+        if not self._inside_root(schema_path, file_location, f"schema file '{_token(file_value)}' is"):
+            return []
+        schema = self.schema_reader.read(schema_path, display_path(schema_path))
         if schema.missing:
             self._error(file_location, f"schema file '{file_value}' not found (looked for {schema.display})")
             return []

@@ -111,7 +111,8 @@ def _missing_keys(error: ValidationError, path: list[PathPart], document: YamlDo
 
 def _wrong_value(error: ValidationError, path: list[PathPart], document: YamlDocument) -> Iterable[Problem]:
     expected = describe_expected(error.schema)
-    got = describe_value(error.instance, secret=_is_secret(path))
+    # A whole file that is not a mapping (say /etc/passwd) is described, never quoted.
+    got = describe_value(error.instance, secret=_is_secret(path) or not path)
     hint = ""
     if "string" in _types(error.schema) and isinstance(error.instance, (bool, int, float)):
         hint = " (put it in quotes to make it text)"

@@ -27,6 +27,7 @@ import math
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from functools import lru_cache
 from typing import Mapping
 
@@ -214,16 +215,20 @@ def __getattr__(name: str) -> object:
 
 
 _DURATION_UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "min": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|min|s|m|h|d|w)")
-_DURATION = re.compile(r"(?:\d+(?:\.\d+)?(?:ms|min|s|m|h|d|w))+")
+# ASCII digits only: "٧d" or a full-width "１h" is not a duration (Python's \d would take them).
+_DURATION_PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)(ms|min|s|m|h|d|w)")
+_DURATION = re.compile(r"(?:[0-9]+(?:\.[0-9]+)?(?:ms|min|s|m|h|d|w))+")
 
 _SIZE_UNITS = {
     "b": 1,
     "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4,
     "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4,
 }
-_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([a-z]+)")
-_INTEGER = re.compile(r"[-+]?\d+")
+_SIZE = re.compile(r"([0-9]+(?:\.[0-9]+)?) *([a-z]+)")
+_INTEGER = re.compile(r"[-+]?[0-9]+")
+_DOUBLE = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?")
+# Far beyond any 64-bit setting, short enough that a message can show the number.
+MAX_NUMBER_CHARACTERS = 40
 
 
 # ---------------------------------------------------------------------------
@@ -350,16 +355,17 @@ def default_value(key: str, version: str | None = None) -> str | None:
 def parse_duration_ms(text: str) -> int:
     """`7d`, `12h`, `30m`, `45s`, `500ms`, `1w`, `1h30m`, `1.5h`, plain integers -> ms."""
     compact = text.strip().lower().replace(" ", "")
+    _check_length(text)
     if _INTEGER.fullmatch(compact):
         return int(compact)
     if not _DURATION.fullmatch(compact):
         raise ValueError(
             f"expected a duration such as 7d, 12h, 30m, 45s, 500ms, 1w or a number of milliseconds, got {_quote(text)}"
         )
-    total = 0.0
+    total = Fraction(0)  # exact: a float would overflow (or round) on long numbers
     for number, unit in _DURATION_PART.findall(compact):
-        total += float(number) * _DURATION_UNITS_MS[unit]
-    if total != int(total):
+        total += Fraction(number) * _DURATION_UNITS_MS[unit]
+    if total.denominator != 1:
         raise ValueError(f"{_quote(text)} is not a whole number of milliseconds")
     return int(total)
 
@@ -367,6 +373,7 @@ def parse_duration_ms(text: str) -> int:
 def parse_size_bytes(text: str) -> int:
     """`1GiB`, `512MiB`, `1GB` (decimal), `100KB`, `10B`, plain integers, `-1` -> bytes."""
     compact = text.strip()
+    _check_length(text)
     if _INTEGER.fullmatch(compact):
         return int(compact)
     match = _SIZE.fullmatch(compact.lower())
@@ -374,18 +381,27 @@ def parse_size_bytes(text: str) -> int:
         raise ValueError(
             f"expected a size such as 1GiB, 512MiB, 1GB (decimal), 100KB or a number of bytes, got {_quote(text)}"
         )
-    total = float(match.group(1)) * _SIZE_UNITS[match.group(2)]
-    if total != int(total):
+    total = Fraction(match.group(1)) * _SIZE_UNITS[match.group(2)]
+    if total.denominator != 1:
         raise ValueError(f"{_quote(text)} is not a whole number of bytes")
     return int(total)
+
+
+def _check_length(text: str) -> None:
+    if len(text.strip()) > MAX_NUMBER_CHARACTERS:
+        raise ValueError(f"a number of {len(text.strip())} characters is far out of range, got {_quote(text)}")
 
 
 def _integer_from_yaml(definition: TopicConfigDef, value: object) -> int:
     if isinstance(value, bool):
         raise ValueError(f"expected {_expected(definition)}, got {_describe(value)}")
     if isinstance(value, int):
+        if len(str(value)) > MAX_NUMBER_CHARACTERS:
+            raise ValueError(f"a number of {len(str(value))} digits is far out of range")
         return value
     if isinstance(value, float):
+        if math.isinf(value) or math.isnan(value):
+            raise ValueError(f"expected a whole number, got {value}")
         if value.is_integer():
             return int(value)
         raise ValueError(f"expected a whole number, got {value}")
@@ -399,6 +415,7 @@ def _integer_from_text(definition: TopicConfigDef, text: str) -> int:
         return parse_duration_ms(text)
     if definition.unit == "bytes":
         return parse_size_bytes(text)
+    _check_length(text)
     if _INTEGER.fullmatch(text.strip()):
         return int(text.strip())
     raise ValueError(f"expected {_expected(definition)}, got {_quote(text)}")
@@ -459,10 +476,10 @@ def java_double_string(number: float) -> str:
 
 
 def _double_from_text(text: str) -> float:
-    try:
-        number = float(text.strip())
-    except ValueError:
-        raise ValueError(f"expected a number, got {_quote(text)}") from None
+    # Python's float() also takes "1_0", "inf" and non-ASCII digits; Java's parser does not.
+    if len(text.strip()) > MAX_NUMBER_CHARACTERS or not _DOUBLE.fullmatch(text.strip()):
+        raise ValueError(f"expected a number, got {_quote(text)}")
+    number = float(text.strip())
     if math.isnan(number) or math.isinf(number):
         raise ValueError(f"expected a finite number, got {_quote(text)}")
     return number
@@ -471,7 +488,11 @@ def _double_from_text(text: str) -> float:
 def _parse_double(definition: TopicConfigDef, value: object) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"expected {_expected(definition)}, got {_describe(value)}")
+    if isinstance(value, int) and len(str(value)) > MAX_NUMBER_CHARACTERS:
+        raise ValueError(f"a number of {len(str(value))} digits is far out of range")
     number = _double_from_text(value) if isinstance(value, str) else float(value)
+    if math.isnan(number) or math.isinf(number):
+        raise ValueError(f"expected a finite number, got {value}")
     _check_range(definition, number)
     return java_double_string(number)
 

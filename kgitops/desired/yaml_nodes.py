@@ -9,12 +9,14 @@ Lines and columns in every Location are 1-based.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 
+from kgitops.desired.files import UnreadableFile, read_bounded
 from kgitops.errors import Problem
 from kgitops.model import Location
 
@@ -43,7 +45,16 @@ class _Loader(SAFE_LOADER):  # type: ignore[misc, valid-type]
 MAX_DEPTH = 64  # the format needs about 6 levels; deeper is a mistake or an attack
 MAX_EXPANDED_NODES = 1_000_000  # nodes visited, aliases counted each time they are used
 
+MAX_INTEGER_DIGITS = 100  # no setting needs more; Python refuses to convert past 4,300 digits
+
 _TAG = "tag:yaml.org,2002:"
+_BOOLEANS = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
+# YAML 1.2 core schema numbers, ASCII digits only.
+_YAML12_INT = re.compile(r"([-+]?)(?:([0-9]+)|0o([0-7]+)|0x([0-9a-fA-F]+))")
+_YAML12_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)")
+# What PyYAML's YAML 1.1 resolver also tags as numbers: sexagesimal, underscores, binary.
+_YAML11_ONLY_INT = re.compile(r"[-+]?(?:0b[0-1_]+|[0-9][0-9_]*(?::[0-5]?[0-9])+|[0-9][0-9_]*|0x[0-9a-fA-F_]+|0[0-7_]+)")
+_YAML11_ONLY_FLOAT = re.compile(r"[-+]?(?:[0-9][0-9_]*)?\.[0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*")
 _MERGE_TAG = _TAG + "merge"
 _PLAIN_SCALAR_TAGS = {_TAG + "str", _TAG + "int", _TAG + "float", _TAG + "bool", _TAG + "null", _TAG + "timestamp"}
 
@@ -112,14 +123,13 @@ class YamlDocument:
 def read_yaml_file(path: str, display: str) -> tuple[YamlDocument | None, list[Problem]]:
     """Read and parse one file; problems (never exceptions) for unreadable or invalid input."""
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
+        raw = read_bounded(path)
     except FileNotFoundError:
         return None, [Problem("file not found", file=display)]
     except IsADirectoryError:
         return None, [Problem("is a directory, not a YAML file", file=display)]
-    except OSError as err:
-        return None, [Problem(f"cannot read file: {err.strerror or err}", file=display)]
+    except UnreadableFile as err:
+        return None, [Problem(err.reason, file=display)]
     text, problem = decode_text(raw, display)
     if problem is not None:
         return None, [problem]
@@ -207,6 +217,12 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
 # ---------------------------------------------------------------------------
 
 
+def _token(text: str) -> str:
+    """A scalar quoted in a message, shortened: an error never echoes a whole value."""
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    return '"' + shown + '"'
+
+
 class _TooLarge(Exception):
     pass
 
@@ -254,9 +270,46 @@ class _Converter:
         if tag == _TAG + "null":
             return None
         if tag == _TAG + "bool":
-            return self.constructor.construct_yaml_bool(node)
+            value = _BOOLEANS.get(node.value.lower())
+            if value is None:
+                self._problem(node, f"!!bool {_token(node.value)} is not true or false")
+            return value
         if tag == _TAG + "int":
-            return self.constructor.construct_yaml_int(node)
+            return self._integer(node)
+        return self._float(node)
+
+    def _integer(self, node: yaml.ScalarNode) -> object:
+        """Integers as YAML 1.2 reads them (decimal, 0x hex). What only YAML 1.1 calls an
+        integer (`1:30`, `1_000`, `0b101`) is text, as in YAML 1.2; `010` (octal 8 in YAML
+        1.1, 10 in YAML 1.2) is refused rather than guessed."""
+        text = node.value
+        match = _YAML12_INT.fullmatch(text)
+        if match is None:
+            if not node.style and _YAML11_ONLY_INT.fullmatch(text):
+                return text
+            self._problem(node, f"not an integer: {_token(text)}")
+            return None
+        sign, digits, octal, hexadecimal = match.groups()
+        if len(text) > MAX_INTEGER_DIGITS:
+            self._problem(node, f"integer with {len(text)} characters is too long (at most {MAX_INTEGER_DIGITS})")
+            return None
+        if digits is not None and len(digits) > 1 and digits.startswith("0"):
+            self._problem(
+                node,
+                f"ambiguous integer {text}: YAML 1.1 reads a leading 0 as octal, YAML 1.2 as decimal; "
+                f"write it without the leading 0",
+            )
+            return None
+        number = int(digits) if digits is not None else int(octal, 8) if octal is not None else int(hexadecimal, 16)
+        return -number if sign == "-" else number
+
+    def _float(self, node: yaml.ScalarNode) -> object:
+        text = node.value
+        if _YAML12_FLOAT.fullmatch(text) is None or len(text) > MAX_INTEGER_DIGITS:
+            if not node.style and _YAML11_ONLY_FLOAT.fullmatch(text):
+                return text
+            self._problem(node, f"not a number: {_token(text)}")
+            return None
         return self.constructor.construct_yaml_float(node)
 
     def _sequence(self, node: yaml.SequenceNode, depth: int) -> list[object]:

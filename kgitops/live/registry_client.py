@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import random
 import time
@@ -45,6 +46,12 @@ def is_transitive(level: str | None) -> bool:
 
 DEFAULT_GLOBAL_LEVEL = "BACKWARD"  # Confluent's default when the registry reports none
 
+# A registry that accepts connections and never answers must not hold a command for
+# attempts x timeout: one call, retries included, ends after KGITOPS_REGISTRY_TIMEOUT, and
+# all the calls of one client (one command) after KGITOPS_REGISTRY_DEADLINE.
+TIMEOUT_ENV = "KGITOPS_REGISTRY_TIMEOUT"
+DEADLINE_ENV = "KGITOPS_REGISTRY_DEADLINE"
+DEFAULT_DEADLINE_S = 300.0
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_MAX_ATTEMPTS = 4
 DEFAULT_BACKOFF_S = 0.2
@@ -224,14 +231,25 @@ class RegistryClient:
         max_connections: int = 32,
         event_hooks: Mapping[str, list[Callable[..., Any]]] | None = None,
         transport: httpx.BaseTransport | None = None,
+        deadline: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ):
+        """`timeout`: the most one call may take, all its attempts included (each attempt
+        gets what is left); `deadline`: the most all calls of this client may take,
+        counted from now. Defaults come from KGITOPS_REGISTRY_TIMEOUT and
+        KGITOPS_REGISTRY_DEADLINE."""
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
-        if timeout is None:
-            timeout = float(os.environ.get("KGITOPS_REGISTRY_TIMEOUT", DEFAULT_TIMEOUT_S))
+        timeout = seconds_from_env(TIMEOUT_ENV, DEFAULT_TIMEOUT_S) if timeout is None else timeout
+        deadline = seconds_from_env(DEADLINE_ENV, DEFAULT_DEADLINE_S) if deadline is None else deadline
         self.url = url_for_display(url)
         self.max_attempts = max_attempts
         self.backoff = backoff
+        self.timeout = timeout
+        self.connect_timeout = min(connect_timeout, timeout)
+        self._clock = clock
+        self._deadline_at = clock() + deadline
+        self._deadline = deadline
         self._auth_kind = type(auth).__name__ if auth is not None else "none"
         try:
             self._http = httpx.Client(
@@ -387,9 +405,18 @@ class RegistryClient:
         content = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": CONTENT_TYPE} if body is not None else None
         last_failure = ""
+        started = self._clock()
+        call_ends = min(started + self.timeout, self._deadline_at)
+        attempts = 0
         for attempt in range(1, self.max_attempts + 1):
+            remaining = call_ends - self._clock()
+            if remaining <= 0:
+                break
+            attempts = attempt
+            timeout = httpx.Timeout(remaining, connect=min(self.connect_timeout, remaining))
             try:
-                response = self._http.request(method, path, content=content, headers=headers, params=params)
+                response = self._http.request(method, path, content=content, headers=headers, params=params,
+                                              timeout=timeout)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as err:
                 raise InputError(f"schema_registry.url {self.url!r} is not a usable URL ({err}); "
                                  f"expected e.g. http://registry:8081") from err
@@ -405,16 +432,29 @@ class RegistryClient:
                 last_failure = _describe(response)
                 retry_after = _retry_after(response)
             if attempt < self.max_attempts:
-                delay = self._delay(attempt, retry_after)
+                delay = min(self._delay(attempt, retry_after), max(0.0, call_ends - self._clock()))
                 LOG.debug("registry %s %s failed (%s); attempt %d of %d in %.2fs",
                           method, path, last_failure, attempt + 1, self.max_attempts, delay)
                 time.sleep(delay)
+        elapsed = self._clock() - started
+        limit = self._limit_reached(started)
+        if not last_failure:
+            last_failure = "no attempt made"
         raise RegistryUnavailable(
             f"the schema registry at {self.url} did not answer usefully while {doing} "
-            f"({last_failure}; {plural(self.max_attempts, 'attempt')}); check schema_registry.url and that the registry "
-            f"is running and reachable, then retry",
+            f"({method} {path}: {last_failure}; {plural(attempts, 'attempt')} in {elapsed:.1f} s{limit}); "
+            f"check schema_registry.url and that the registry is running and reachable, then retry",
             subject=subject, registry_message=last_failure,
         )
+
+    def _limit_reached(self, started: float) -> str:
+        """Which limit ended the call, to say so (and which variable raises it)."""
+        now = self._clock()
+        if now >= self._deadline_at:
+            return f"; stopped at the {self._deadline:g} s limit for all registry calls of this command ({DEADLINE_ENV})"
+        if now >= started + self.timeout:
+            return f"; stopped at the {self.timeout:g} s limit for one call ({TIMEOUT_ENV})"
+        return ""
 
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         # Exponential backoff with jitter, so concurrent readers do not retry in lockstep.
@@ -520,6 +560,20 @@ def _describe(response: httpx.Response) -> str:
         return f"HTTP {response.status_code}, error {body.get('error_code')}: {body.get('message', '')}"
     return f"HTTP {response.status_code}"
 
+
+def seconds_from_env(name: str, default: float) -> float:
+    """A positive number of seconds from the environment; anything else is an input error
+    naming the variable (never an internal error)."""
+    text = os.environ.get(name)
+    if text is None or not text.strip():
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise InputError(f"{name} must be a positive number of seconds, not {text.strip()[:20]!r}")
+    return value
 
 
 def _retry_after(response: httpx.Response) -> float | None:

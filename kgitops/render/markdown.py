@@ -6,6 +6,7 @@ from typing import Any, Sequence
 
 from kgitops.kinds import KINDS
 from kgitops.kinds.base import ResourceKind
+from kgitops.render.escape import escape_control
 from kgitops.plan import Plan
 from kgitops.render.text import action_details, render_text
 
@@ -15,13 +16,14 @@ TABLE_DETAILS = 3  # detail lines per resource in the table; longer ones get a c
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    return escape_control(text).replace("|", "\\|")
 
 
 def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT, kinds: Sequence[ResourceKind] = KINDS,
                     impacts: Any = None) -> str:
-    summary = f"**{plan.summary_line().replace('Plan:', f'Plan for `{plan.cluster}`:', 1)}**"
-    head = [MARKER, f"### kgitops plan: `{plan.cluster}`", "", summary, ""]
+    cluster = escape_control(plan.cluster)
+    summary = f"**{plan.summary_line().replace('Plan:', f'Plan for `{cluster}`:', 1)}**"
+    head = [MARKER, f"### kgitops plan: `{cluster}`", "", summary, ""]
     if plan.refusals:
         head += [f"> :no_entry: **{len(plan.refusals)} refused**", ""] + [f"- {_cell(str(p))}" for p in plan.refusals] + [""]
     if plan.matches:
@@ -43,7 +45,7 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT, kinds: Seq
         lines = [d for a in change.actions for d in action_details(a, kinds)]
         if len(lines) > TABLE_DETAILS:
             table += ["", f"<details><summary><code>{_cell(change.address)}</code>: {len(lines)} lines</summary>",
-                      "", "```", *lines, "```", "", "</details>"]
+                      "", "```", *(escape_control(line) for line in lines), "```", "", "</details>"]
     details = ["", "<details><summary>Full plan</summary>", "", "```", render_text(plan, kinds=kinds, impacts=impacts), "```", "",
                "</details>"]
     body = "\n".join(head + table + details)

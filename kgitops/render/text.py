@@ -8,6 +8,7 @@ from kgitops.kinds import KINDS, kind_of
 from kgitops.kinds.base import ResourceKind
 from kgitops.errors import Problem
 from kgitops.plan import Action, Plan, ResourceChange
+from kgitops.render.escape import escape_control
 
 MAX_WARNINGS_SHOWN = 10  # a large imported cluster can warn about thousands of topics
 COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m", "!": "\033[35m", "bold": "\033[1m", "reset": "\033[0m"}
@@ -19,10 +20,10 @@ def render_text(plan: Plan, *, color: bool = False, kinds: Sequence[ResourceKind
     def paint(kind: str, text: str) -> str:
         return f"{COLORS[kind]}{text}{COLORS['reset']}" if color else text
 
-    lines = [f"kgitops plan for cluster {plan.cluster}" + (f" ({plan.cluster_id})" if plan.cluster_id else ""), ""]
+    lines = [escape_control(f"kgitops plan for cluster {plan.cluster}" + (f" ({plan.cluster_id})" if plan.cluster_id else "")), ""]
     general = [p for p in plan.refusals if not p.resource]  # about the files or the whole plan
     for problem in general:
-        lines.append(paint("-", f"refused: {problem}"))
+        lines.append(paint("-", f"refused: {escape_control(problem)}"))
     if general:
         lines.append("")
     if plan.matches:
@@ -30,14 +31,14 @@ def render_text(plan: Plan, *, color: bool = False, kinds: Sequence[ResourceKind
     for change in plan.resources():
         lines += resource_block(change, kinds, paint, impacts)
     if plan.unmanaged_topics:
-        shown = ", ".join(plan.unmanaged_topics[:10]) + (", ..." if len(plan.unmanaged_topics) > 10 else "")
+        shown = escape_control(", ".join(plan.unmanaged_topics[:10])) + (", ..." if len(plan.unmanaged_topics) > 10 else "")
         lines += ["", f"Unmanaged topics (live, not declared, not claimed; left alone): "
                       f"{len(plan.unmanaged_topics)}: {shown}"]
     for kind, names in plan.unmanaged.items():
-        shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+        shown = escape_control(", ".join(names[:10])) + (", ..." if len(names) > 10 else "")
         lines.append(f"Unmanaged {kind} resources (live, not declared, not owned; left alone): {len(names)}: {shown}")
     if impacts is not None and impacts.section_lines():
-        lines += [""] + impacts.section_lines()
+        lines += [""] + [escape_control(line) for line in impacts.section_lines()]
     shown_warnings = plan.warnings[:MAX_WARNINGS_SHOWN]
     lines += [_warning_line(w) for w in shown_warnings]
     if len(plan.warnings) > len(shown_warnings):
@@ -52,19 +53,19 @@ def resource_block(change: ResourceChange, kinds: Sequence[ResourceKind], paint=
     """`  ~ topic shop.orders`, every changed attribute of every action on it, its risk
     notes with their live impact (kgitops/kinds/topic/impact.py), and what refuses it."""
     refused = " (refused)" if change.refusals else ""
-    lines = [paint(change.symbol, f"  {change.symbol} {change.address}{refused}")]
+    lines = [paint(change.symbol, f"  {change.symbol} {escape_control(change.address)}{refused}")]
     for action in change.actions:
-        lines += [f"      {detail}" for detail in action_details(action, kinds)]
+        lines += [f"      {escape_control(detail)}" for detail in action_details(action, kinds)]
     for action in change.actions:
-        lines += [paint("!", f"      ! {note}") for note in action.risks]
+        lines += [paint("!", f"      ! {escape_control(note)}") for note in action.risks]
         if impacts is not None:
-            lines += [paint("!", f"      ! {line}") for line in impacts.lines_for(action)]
-    lines += [paint("-", f"      refused: {problem}") for problem in change.refusals]
+            lines += [paint("!", f"      ! {escape_control(line)}") for line in impacts.lines_for(action)]
+    lines += [paint("-", f"      refused: {escape_control(problem)}") for problem in change.refusals]
     return lines
 
 
 def _warning_line(problem: Problem) -> str:
-    text = str(problem)  # `file:line: warning: ...` carries its own prefix when located
+    text = escape_control(problem)  # `file:line: warning: ...` carries its own prefix when located
     return text if text.startswith("warning: ") or ": warning: " in text else f"warning: {text}"
 
 

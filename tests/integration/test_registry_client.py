@@ -14,7 +14,6 @@ import httpx
 import pytest
 
 from kgitops.errors import EXIT_REJECTED, ConnectionFailed, InputError
-from kgitops.live.registry import read_history, read_subjects
 from kgitops.live.registry_client import (
     IncompatibleSchema,
     InvalidCompatibilityLevel,
@@ -27,6 +26,7 @@ from kgitops.live.registry_client import (
     SubjectSoftDeleted,
     VersionNotFound,
 )
+from kgitops.live.registry import read_history, read_subjects
 from kgitops.model import RegistryConnection
 
 LEVELS = {"NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"}

@@ -137,13 +137,17 @@ def test_every_bad_file_is_reported_at_once(tmp_path: Path, capsys: pytest.Captu
     code, out, err = run(capsys, "--level", "BACKWARD", "--new", bad_json, "--previous", bad_avro)
     assert (code, out) == (1, "")
     assert f"{bad_json}:2:10: invalid JSON: Expecting value" in err
-    assert f"{bad_avro}: invalid Avro schema: unknown type 'Nope'" in err
+    assert f"{bad_avro}:7:15: invalid Avro schema: unknown type 'Nope'" in err  # the line of the node
 
 
 def test_bad_input_in_json_mode_still_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     new = write(tmp_path, "new.avsc", "not json")
     code, out, err = run(capsys, "--level", "BACKWARD", "--new", new, "--format", "json")
-    assert (code, out) == (1, "")
+    assert code == 1
+    answer = json.loads(out)  # a script reading stdout gets an object, not an empty string
+    assert answer["compatible"] is None and answer["exit_code"] == 1
+    assert answer["problems"][0]["file"] == new and answer["problems"][0]["line"] == 1
+    assert "invalid JSON" in answer["problems"][0]["message"]
     assert "invalid JSON" in err
 
 

@@ -7,11 +7,13 @@ import io
 import tempfile
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kgitops.cli import main
+from tests.fuzzing.harness import load_corpus, run_case
 
 # Keys the format knows, so random documents reach deep into the loader. `include` is
 # left out on purpose: a random glob such as `/**` would walk the whole filesystem.
@@ -77,3 +79,23 @@ def test_validate_never_crashes(content: bytes) -> None:
     assert output.strip(), "validate must always say something"
     if code != 0:
         assert "error" in output
+
+
+# ---------------------------------------------------------------------------
+# The seed corpus: every input that ever failed (by hand, by the property test above or by
+# benchmarks/fuzz.py), replayed on every run. A new failure found by the fuzz script is
+# saved there with `benchmarks/fuzz.py --save-failures tests/fuzzing/corpus`.
+# ---------------------------------------------------------------------------
+
+CORPUS_DIR = Path(__file__).resolve().parents[1] / "fuzzing" / "corpus"
+CORPUS = load_corpus(CORPUS_DIR)
+
+
+def test_the_corpus_holds_every_finding_of_issue_15() -> None:
+    assert len(CORPUS) >= 60, "the seed corpus went missing"
+
+
+@pytest.mark.parametrize("case", CORPUS, ids=[case["id"] for case in CORPUS])
+def test_corpus_input_is_answered_cleanly(case: dict) -> None:
+    outcome = run_case(case, timeout=30)
+    assert outcome.ok, f"{outcome.findings}\n--- stdout\n{outcome.out[:2000]}\n--- stderr\n{outcome.err[:2000]}"
