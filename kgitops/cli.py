@@ -85,6 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base-port", type=int, help="first Kafka port (env KGITOPS_DEV_BASE_PORT, default 19092)")
     p.add_argument("--registry-port", type=int, help="registry port (env KGITOPS_DEV_REGISTRY_PORT, default 18081)")
     p.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for readiness (default 180)")
+    p.add_argument("--secure", action="store_true", help="the secured profile: SASL_SSL/SCRAM and mutual TLS, "
+                   "ACLs, the registry over HTTPS with basic auth (own ports and state directory)")
 
     p = sub.add_parser("history", help="show the audit trail of applies")
     _cluster_arg(p)
