@@ -12,6 +12,7 @@ import sys
 import traceback
 
 from kgitops import __version__
+from kgitops.desired.secret_values import mask
 from kgitops.errors import EXIT_ERROR, EXIT_OK, KgitopsError
 
 FORMATS = ("text", "json")
@@ -137,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(module.run(args))
     except KgitopsError as err:
         if args.debug:
-            traceback.print_exc()
-        print(f"Error: {err.message}", file=sys.stderr)
+            _print_traceback()
+        print(mask(f"Error: {err.message}"), file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
@@ -149,13 +150,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except Exception as err:  # a bug: still one clear paragraph, the traceback only on request
         if args.debug:
-            traceback.print_exc()
+            _print_traceback()
         print(
-            f"Error: internal error in kgitops {args.command}: {type(err).__name__}: {err}. "
-            "Run again with --debug for the traceback and report it.",
+            mask(f"Error: internal error in kgitops {args.command}: {type(err).__name__}: {err}. "
+                 "Run again with --debug for the traceback and report it."),
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def _print_traceback() -> None:
+    """The traceback --debug asks for, with every resolved secret masked."""
+    print(mask(traceback.format_exc()), file=sys.stderr, end="")
 
 
 def _silence_stdout() -> None:

@@ -45,11 +45,16 @@ def registry_connection(data: Mapping[str, object]) -> RegistryConnection | None
     auth = registry.get("auth") if isinstance(registry.get("auth"), dict) else {}
     basic = auth.get("basic") if isinstance(auth.get("basic"), dict) else {}
     bearer = auth.get("bearer") if isinstance(auth.get("bearer"), dict) else {}
+    tls = registry.get("tls") if isinstance(registry.get("tls"), dict) else {}
     return RegistryConnection(
         url=registry["url"],
         basic_username=_text_or_none(basic.get("username")),
         basic_password=_text_or_none(basic.get("password")),
         bearer_token=_text_or_none(bearer.get("token")),
+        tls_ca_file=_text_or_none(tls.get("ca_file")),
+        tls_cert_file=_text_or_none(tls.get("cert_file")),
+        tls_key_file=_text_or_none(tls.get("key_file")),
+        tls_verify=tls.get("verify") is not False,
     )
 
 

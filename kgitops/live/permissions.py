@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kgitops.errors import KgitopsError
+
 MANAGED = "<managed topics>"
 LOCK_PREFIX = "__kgitops_lock."
 AUDIT_PREFIX = "__kgitops_audit."
@@ -51,3 +53,17 @@ def needed_for(resource: str, operation: str) -> str:
     acl = rows[0]
     target = "the topics it manages" if acl.name == MANAGED else f"{acl.resource.lower()} {acl.name} ({acl.pattern})"
     return f"{', '.join(acl.operations)} on {target}, for {acl.needed_by} (README: Secured clusters, minimal ACLs)"
+
+
+class NotAuthorized(KgitopsError):
+    """kgitops' principal lacks an ACL for a read: nothing is planned from a view that
+    authorization made partial (Kafka hides the topics a principal may not DESCRIBE)."""
+
+
+def not_authorized(operation: str, resource: str, names: list[str]) -> NotAuthorized:
+    names = sorted(names)
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    kind = resource.lower() + ("s" if len(names) > 1 else "")
+    return NotAuthorized(
+        f"not authorized: {operation} on {kind} {shown}; kgitops needs {needed_for(resource, operation)}. "
+        f"Nothing was planned or changed: a plan computed from what this principal may see would be wrong.")
