@@ -70,12 +70,14 @@ def check_registry_compatibility(loaded: Loaded, args: argparse.Namespace) -> li
         return []
     from kgitops.diff.subjects import check_against_registry
     from kgitops.errors import ConnectionFailed
-    from kgitops.live.registry_client import RegistryClient
+    from kgitops.live.registry_client import RegistryAuthFailed, RegistryClient, RegistryTlsFailed
 
     try:
         with RegistryClient.from_connection(cluster.schema_registry, cluster.source_file,
                                             max_attempts=2, timeout=5) as client:
             return check_against_registry(cluster, client)
+    except (RegistryAuthFailed, RegistryTlsFailed) as err:  # wrong settings, not an unreachable registry
+        return [Problem(err.message, file=cluster.source_file)]
     except (ConnectionFailed, InputError) as err:
         reason = err.message.splitlines()[0]
         return [Problem(f"registry compatibility check skipped: {reason}", file=cluster.source_file,
@@ -102,7 +104,7 @@ def print_text(report: ValidationReport, out: TextIO) -> None:
 
 def summary_line(report: ValidationReport) -> str:
     counts = _plural(len(report.problems), "error") + ", " + _plural(len(report.warnings), "warning")
-    if report.loaded is None:
+    if report.loaded is None or report.exit_code == EXIT_ERROR:
         return f"{report.file}: invalid: {counts}."
     cluster = report.loaded.cluster
     contents = f"{_plural(len(cluster.topics), 'topic')}, {_plural(len(cluster.subjects), 'subject')}"

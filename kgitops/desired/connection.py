@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Iterator, Mapping
 
-from kgitops.desired.interpolate import PLACEHOLDER, missing_variables
+from kgitops.desired.interpolate import PLACEHOLDER, missing_variables, resolve
 from kgitops.desired.yaml_nodes import PathPart, YamlDocument
 from kgitops.errors import Problem
 from kgitops.model import KafkaConnection, Location, RegistryConnection
@@ -93,7 +93,38 @@ def connection_problems(document: YamlDocument, env: Mapping[str, str] | None = 
                     severity="warning",
                 )
             )
+    for problem in kafka_property_problems(document, env):
+        (errors if problem.severity == "error" else warnings).append(problem)
     return errors, warnings
+
+
+def kafka_property_problems(document: YamlDocument, env: Mapping[str, str]) -> list[Problem]:
+    """librdkafka's verdict on kafka.properties, offline, each at its line. A value whose
+    variables are unset is checked for its name only. Unknown names and refused values are
+    errors; a file librdkafka cannot load is a warning (the files may exist only where
+    kgitops connects from, not where it validates)."""
+    from kgitops.live.client_properties import librdkafka_problems
+
+    kafka = document.data.get("kafka") if isinstance(document.data, dict) else None
+    properties = kafka.get("properties") if isinstance(kafka, dict) else None
+    if not isinstance(properties, dict):
+        return []
+    values: dict[str, str] = {}
+    unresolved: set[str] = set()
+    for key, value in properties.items():
+        text = property_text(value) if value is not None else ""
+        if missing_variables(text, env) or "${" in PLACEHOLDER.sub("", text):
+            unresolved.add(str(key))
+            text = ""
+        values[str(key)] = resolve(text, setting=f"kafka.properties.{key}", source=document.file, env=env)
+    problems = []
+    for found in librdkafka_problems(values):
+        if found.key in unresolved and found.kind != "unknown":
+            continue
+        path: list[PathPart] = ["kafka", "properties", found.key] if found.key in properties else ["kafka", "properties"]
+        severity = "error" if found.kind in ("unknown", "value") else "warning"
+        problems.append(_at(document.value_location(path), str(found), severity=severity))
+    return problems
 
 
 def _connection_settings(data: object) -> Iterator[tuple[list[PathPart], str]]:

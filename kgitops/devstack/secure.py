@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import ssl
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -219,11 +220,16 @@ def broker_count(layout: SecureLayout, timeout: float = 5.0) -> tuple[int, str |
 def registry_answers(layout: SecureLayout, timeout: float = 3.0) -> bool:
     user, password = next(iter(credentials(layout).registry.items()))
     try:
-        response = httpx.get(f"{layout.registry_url}/subjects", timeout=timeout, verify=str(layout.tls.ca_cert),
+        response = httpx.get(f"{layout.registry_url}/subjects", timeout=timeout, verify=trust(layout),
                              auth=(user, password))
         return response.status_code == 200
     except httpx.HTTPError:
         return False
+
+
+def trust(layout: SecureLayout) -> ssl.SSLContext:
+    """An SSL context trusting the stack's CA (what httpx's verify= takes)."""
+    return ssl.create_default_context(cafile=str(layout.tls.ca_cert))
 
 
 @dataclass

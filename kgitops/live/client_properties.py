@@ -38,6 +38,7 @@ _QUIET.propagate = False
 class PropertyProblem:
     key: str | None  # the property librdkafka objects to, when it names one
     reason: str  # never holds a value
+    kind: str = "value"  # "unknown" property, bad "value", a "file" it cannot load, "other"
 
     def __str__(self) -> str:
         return f"kafka.properties.{self.key}: {self.reason}" if self.key else f"kafka.properties: {self.reason}"
@@ -71,15 +72,17 @@ def _construction_error(properties: dict[str, str]) -> str | None:
 
 def _problem(text: str, properties: Mapping[str, str]) -> PropertyProblem:
     if match := re.search(r'No such configuration property: "([^"]+)"', text):
-        return PropertyProblem(match.group(1), "not a librdkafka configuration property (check the spelling)")
+        return PropertyProblem(match.group(1), "not a librdkafka configuration property (check the spelling)",
+                               "unknown")
     key = _named_key(text, properties)
     if key and re.search(r"Invalid value|Expected|Unsupported", text):
         allowed = ALLOWED_VALUES.get(key)
         return PropertyProblem(key, "librdkafka does not accept its value" + (f"; use {allowed}" if allowed else ""))
     if key and (match := re.search(re.escape(key) + r" failed: (.*)", text)):
-        return PropertyProblem(key, f"librdkafka cannot use the file it names ({scrub(match.group(1), properties)})")
+        return PropertyProblem(key, f"librdkafka cannot use the file it names ({scrub(match.group(1), properties)})",
+                               "file")
     reason = scrub(text.removeprefix("Failed to create admin client: "), properties)
-    return PropertyProblem(key, f"librdkafka refuses the settings: {reason}")
+    return PropertyProblem(key, f"librdkafka refuses the settings: {reason}", "other")
 
 
 def _named_key(text: str, properties: Mapping[str, str]) -> str | None:

@@ -29,7 +29,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
-from kgitops.desired.interpolate import resolve
+from kgitops.desired.interpolate import PLACEHOLDER, resolve
 from kgitops.errors import ConnectionFailed, InputError, KgitopsError, Rejected
 from kgitops.model import RegistryConnection
 
@@ -239,6 +239,7 @@ class RegistryClient:
             raise ValueError("max_attempts must be at least 1")
         self.url = display_url or url_for_display(url)
         self.settings_in = settings_in  # where the connection settings are declared, for messages
+        self.credential_variables: tuple[str, ...] = ()  # the environment variables auth comes from
         self.max_attempts = max_attempts
         self.backoff = backoff
         self._auth_kind = type(auth).__name__ if auth is not None else "none"
@@ -264,8 +265,12 @@ class RegistryClient:
 
         url = resolve(conn.url, setting="schema_registry.url", source=source)
         options.setdefault("verify", ssl_context(conn, source))
-        return cls(url, auth=auth_from_connection(conn, source), display_url=display_url(conn.url, url),
-                   settings_in=source, **options)
+        variables = tuple(m.group(1) for text in (conn.basic_username, conn.basic_password, conn.bearer_token)
+                          if text for m in PLACEHOLDER.finditer(text))
+        client = cls(url, auth=auth_from_connection(conn, source), display_url=display_url(conn.url, url),
+                     settings_in=source, **options)
+        client.credential_variables = variables
+        return client
 
     def _unusable_url(self) -> InputError:
         # httpx's reason can quote the URL's parts (a port, a host): never shown, it may be a secret.
@@ -483,8 +488,9 @@ class RegistryClient:
         if self._auth_kind == "none":
             advice = f"the registry wants credentials: add schema_registry.auth (basic or bearer) to {self.settings_in}"
         elif status == 401:
+            names = ", ".join(self.credential_variables) or "none: they are written in the file"
             advice = (f"the registry refused the credentials: check schema_registry.auth in {self.settings_in} and "
-                      f"the environment variables it names")
+                      f"the environment variables it names ({names})")
         else:
             advice = ("the credentials were accepted but may not do this: grant the account that permission in "
                       "the registry")
