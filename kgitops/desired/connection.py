@@ -101,8 +101,8 @@ def connection_problems(document: YamlDocument, env: Mapping[str, str] | None = 
 def kafka_property_problems(document: YamlDocument, env: Mapping[str, str]) -> list[Problem]:
     """librdkafka's verdict on kafka.properties, offline, each at its line. A value whose
     variables are unset is checked for its name only. Unknown names and refused values are
-    errors; a file librdkafka cannot load is a warning (the files may exist only where
-    kgitops connects from, not where it validates)."""
+    errors; a file librdkafka cannot load is not judged here (certificates often exist
+    only where kgitops connects from, not where it validates): connecting reports it."""
     from kgitops.live.client_properties import librdkafka_problems
 
     kafka = document.data.get("kafka") if isinstance(document.data, dict) else None
@@ -110,17 +110,20 @@ def kafka_property_problems(document: YamlDocument, env: Mapping[str, str]) -> l
     if not isinstance(properties, dict):
         return []
     values: dict[str, str] = {}
-    unresolved: set[str] = set()
+    unresolved: list[str] = []
     for key, value in properties.items():
         text = property_text(value) if value is not None else ""
         if missing_variables(text, env) or "${" in PLACEHOLDER.sub("", text):
-            unresolved.add(str(key))
-            text = ""
-        values[str(key)] = resolve(text, setting=f"kafka.properties.{key}", source=document.file, env=env)
+            unresolved.append(str(key))
+        else:
+            values[str(key)] = resolve(text, setting=f"kafka.properties.{key}", source=document.file, env=env)
+    found_all = librdkafka_problems(values)
+    if unresolved:
+        # Without their values, how the settings combine cannot be judged: names only.
+        found_all = [p for p in found_all if p.kind in ("unknown", "value")]
+        found_all += [p for key in unresolved for p in librdkafka_problems({key: ""}) if p.kind == "unknown"]
     problems = []
-    for found in librdkafka_problems(values):
-        if found.key in unresolved and found.kind != "unknown":
-            continue
+    for found in (p for p in found_all if p.kind != "file"):
         path: list[PathPart] = ["kafka", "properties", found.key] if found.key in properties else ["kafka", "properties"]
         severity = "error" if found.kind in ("unknown", "value") else "warning"
         problems.append(_at(document.value_location(path), str(found), severity=severity))
