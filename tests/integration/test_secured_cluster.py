@@ -37,11 +37,8 @@ SCHEMA_V2 = {**SCHEMA, "fields": [*SCHEMA["fields"], {"name": "note", "type": ["
 
 
 @pytest.fixture(scope="module")
-def layout() -> secure.SecureLayout:
-    layout = secure.SecureLayout.from_settings()
-    if not secure.status(layout).healthy:
-        secure.up(layout, timeout=300)
-    return layout
+def layout(secure_stack) -> secure.SecureLayout:
+    return secure_stack.layout
 
 
 def _admin(layout) -> AdminClient:

@@ -1,10 +1,18 @@
-"""Topics: plan and apply against the real 3-broker cluster, as a user runs them."""
+"""Topics: plan and apply against the real 3-broker cluster, as a user runs them, on the
+plaintext stack and on the secured one (SASL_SSL as a principal with only the minimal ACLs)."""
 from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.integration.kgitops_helpers import (alter_outside, create_outside, delete_outside, plan_json, run_cli,
                                                topic_exists, topic_state, write_cluster)
+
+
+@pytest.fixture
+def stack(either_stack):
+    return either_stack
 
 
 def topic(name: str, partitions: int = 3, **config) -> dict:
