@@ -211,10 +211,18 @@ def test_plan_and_apply_over_mutual_tls_with_the_principal_from_the_certificate(
     monkeypatch.setenv("KGITOPS_AUDIT_FILE", str(tmp_path / ".kgitops" / "audit.jsonl"))
     cli = Transcript(capsys)
     name = f"{prefix}mtls"
-    cluster = _cluster(tmp_path, layout, "sec-mtls", [{"name": name, "partitions": 1}], mtls=True)
+    below_policy = {"topic": name, "min_replication_factor": 2, "min_insync_replicas": 1, "reason": "grows below"}
+    cluster = _cluster(tmp_path, layout, "sec-mtls", [
+        {"name": name, "partitions": 1, "replication_factor": 2, "config": {"min.insync.replicas": 1}}],
+        mtls=True, policy={"exceptions": [below_policy]})
     applied = cli.run("apply", "-c", str(cluster), "--auto-approve")
     assert applied.code == 0, applied.text
-    assert name in _admin(layout).list_topics(timeout=10).topics
+    assert _topic_rf(layout, name) == 2
+    # RF 2 -> 3: the reassignment goes through kafka-python, with the certificate translated.
+    cluster = _cluster(tmp_path, layout, "sec-mtls", [{"name": name, "partitions": 1}], mtls=True)
+    changed = cli.run("apply", "-c", str(cluster), "--auto-approve")
+    assert changed.code == 0, changed.text
+    assert _topic_rf(layout, name) == 3
     assert cli.run("plan", "-c", str(cluster), "--detailed-exitcode").code == 0
     cli.assert_never_shows(tmp_path, sr_password)
 
