@@ -88,3 +88,34 @@ def test_an_untrusted_broker_certificate_names_ssl_ca_location():
     errors = _errors(**{"ssl.ca.location": "${CA}"})
     errors(KafkaError(KafkaError._SSL, "SSL handshake failed: certificate verify failed"))
     assert "kafka.properties.ssl.ca.location in c.yaml (from the environment: CA)" in errors.refusal()
+
+
+def test_a_registry_ca_file_that_cannot_be_read_names_the_setting_not_the_path_from_the_environment(monkeypatch):
+    from kgitops.errors import InputError
+    from kgitops.live.registry_tls import ssl_context
+    from kgitops.model import RegistryConnection
+
+    monkeypatch.setenv("KGITOPS_T_CA", "/nonexistent/secret-path/ca.pem")
+    with pytest.raises(InputError) as failure:
+        ssl_context(RegistryConnection(url="https://r:8081", tls_ca_file="${KGITOPS_T_CA}"), "c.yaml")
+    assert "schema_registry.tls.ca_file (${KGITOPS_T_CA})" in failure.value.message
+    assert "secret-path" not in failure.value.message
+
+
+def test_the_registry_url_shown_drops_credentials_and_never_shows_a_non_url_value():
+    from kgitops.live.registry_client import display_url
+
+    assert display_url("${SR_URL}", "https://u:p@r.internal:8081/apis/ccompat/v7?k=v") == \
+        "https://r.internal:8081/apis/ccompat/v7"
+    assert display_url("${SR_URL}", SECRET) == "${SR_URL}"
+    assert display_url("http://h:${P}", f"http://h:{SECRET}") == "http://h:${P}"
+
+
+def test_the_required_acls_name_what_to_grant_for_an_operation():
+    from kgitops.live.permissions import needed_for, not_authorized
+
+    assert needed_for("TOPIC", "DESCRIBE_CONFIGS").startswith("DESCRIBE, DESCRIBE_CONFIGS on the topics it manages")
+    assert needed_for("TOPIC", "WRITE").startswith(
+        "CREATE, DESCRIBE, READ, WRITE, DELETE on topic __kgitops_lock. (PREFIXED), for apply, force-unlock")
+    message = not_authorized("DESCRIBE", "TOPIC", [f"t{i}" for i in range(7)]).message
+    assert message.startswith("not authorized: DESCRIBE on topics t0, t1, t2, t3, t4 and 2 more; kgitops needs")
