@@ -24,7 +24,12 @@ class Stack:
 
 
 @pytest.fixture(scope="session")
-def stack() -> Stack:
+def stack(plain_stack) -> Stack:
+    return plain_stack
+
+
+@pytest.fixture(scope="session")
+def plain_stack() -> Stack:
     from kgitops.devstack.stack import StackLayout, status, up
 
     layout = StackLayout.from_settings()
@@ -70,7 +75,7 @@ def secure_stack() -> Stack:
 @pytest.fixture(scope="session", params=["plaintext", "secured"])
 def either_stack(request) -> Stack:
     """For modules that run on both stacks: they override `stack` with this."""
-    return request.getfixturevalue("stack" if request.param == "plaintext" else "secure_stack")
+    return request.getfixturevalue("plain_stack" if request.param == "plaintext" else "secure_stack")
 
 
 @pytest.fixture

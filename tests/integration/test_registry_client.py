@@ -14,7 +14,8 @@ import httpx
 import pytest
 
 from kgitops.errors import EXIT_REJECTED, ConnectionFailed, InputError
-from kgitops.live.registry import (
+from kgitops.live.registry import read_history, read_subjects
+from kgitops.live.registry_client import (
     IncompatibleSchema,
     InvalidCompatibilityLevel,
     InvalidSchema,
@@ -25,8 +26,6 @@ from kgitops.live.registry import (
     SubjectNotFound,
     SubjectSoftDeleted,
     VersionNotFound,
-    read_history,
-    read_subjects,
 )
 from kgitops.model import RegistryConnection
 
