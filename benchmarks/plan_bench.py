@@ -36,7 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from kgitops import planner  # noqa: E402
 from kgitops.apply import ApplySettings, execute  # noqa: E402
-from kgitops.apply.topics import chunks  # noqa: E402
+from kgitops.kinds import KINDS  # noqa: E402
+from kgitops.kinds.topic.apply import chunks  # noqa: E402
 from kgitops.devstack import jars  # noqa: E402
 from kgitops.devstack.stack import StackLayout, status, up  # noqa: E402
 
@@ -189,9 +190,9 @@ def bench_size(bootstrap: str, n: int, partitions: int, keep: bool) -> None:
             delete_topics(admin, bare_round)
             time.sleep(SETTLE_SECONDS)
 
-            run = planner.compute(str(cluster_file))
+            run = planner.plan_cluster_file(str(cluster_file))
             started = time.perf_counter()
-            outcomes = execute(run.plan.actions, client_config=run.client_config, report=lambda o: None,
+            outcomes = execute(run.plan.actions, kinds=KINDS, clients=run.clients, report=lambda o: None,
                                settings=ApplySettings(timeout=300))
             kgitops_times.append(time.perf_counter() - started)
             failed = [o for o in outcomes if not o.ok]
@@ -214,7 +215,7 @@ def bench_size(bootstrap: str, n: int, partitions: int, keep: bool) -> None:
             if floor_time is None or t < floor_time:
                 best_batch, floor_time = batch, t
             print(f"   floor with DescribeConfigs batches of {batch:>5}: {t:6.2f} s", flush=True)
-        plan_time, plan_run = timed(lambda: planner.compute(str(cluster_file)))
+        plan_time, plan_run = timed(lambda: planner.plan_cluster_file(str(cluster_file)))
         assert not plan_run.plan.actions, "the benchmark cluster should have no changes after apply"
         per_topic_time, per_topic_requests = timed(lambda: per_topic_read(bootstrap, names), repeat=1)
         cli = kafka_cli(bootstrap, prefix)

@@ -1,7 +1,7 @@
 """Command line: parse arguments, dispatch to kgitops.commands.<name>, map errors to exit
 codes. No logic lives here.
 
-Exit codes (a contract, design.md section 3): 0 success / no changes, 1 error,
+Exit codes (a contract, README "Exit codes"): 0 success / no changes, 1 error,
 2 changes present (plan --detailed-exitcode), 3 rejected by rules.
 """
 from __future__ import annotations
@@ -57,6 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     _format_arg(p, ("text", "json", "markdown"))
     p.add_argument("--out", metavar="PLAN", help="save the plan to this file for `apply PLAN`")
     p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes, 0 when none")
+    p.add_argument("--fail-on-unhealthy", action="store_true",
+                   help="exit 1 when the plan warns about cluster health (brokers down, partitions offline, "
+                        "under-replicated or under min.insync.replicas)")
     p.add_argument("--no-color", action="store_true", help="plain text output")
 
     p = sub.add_parser("apply", help="reconcile the cluster with the desired state")

@@ -1,16 +1,21 @@
 """Errors every command can raise, each carrying the exit code it maps to.
 
-Exit codes are a contract with CI scripts (design.md section 3):
+Exit codes are a contract with CI scripts (README, "Exit codes"):
 0 success / no changes, 1 error, 2 changes present, 3 rejected by rules.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable, Literal
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
 EXIT_REJECTED = 3
+
+
+Severity = Literal["error", "warning"]
+ProblemKind = Literal["input", "policy", "health"]
 
 
 @dataclass(frozen=True)
@@ -21,8 +26,11 @@ class Problem:
     file: str | None = None
     line: int | None = None
     column: int | None = None
-    severity: str = "error"  # "error" | "warning"
-    kind: str = "input"  # "input" (exit 1) | "policy" (exit 3)
+    severity: Severity = "error"
+    kind: ProblemKind = "input"  # "input": exit 1; "policy": exit 3; "health": a warning about the cluster
+    # The resource this problem refuses or concerns, as a plan names it ("topic shop.orders"):
+    # a plan shows it in that resource's block.
+    resource: str | None = None
 
     def where(self) -> str:
         parts = [p for p in (self.file, self.line, self.column) if p is not None]
@@ -41,7 +49,17 @@ class Problem:
             "severity": self.severity,
             "kind": self.kind,
             "message": self.message,
+            **({"resource": self.resource} if self.resource else {}),
         }
+
+
+def exit_code_for(problems: Iterable[Problem]) -> int:
+    """The exit code a list of blocking problems maps to: 1 when any is bad input or an
+    impossible change, 3 when only rules refused, 0 when there are none. Warnings do not count."""
+    errors = [p for p in problems if p.severity == "error"]
+    if any(p.kind != "policy" for p in errors):
+        return EXIT_ERROR
+    return EXIT_REJECTED if errors else EXIT_OK
 
 
 class KgitopsError(Exception):

@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping
 
+# Schema Registry compatibility levels (Confluent's names), weakest first within each family.
+COMPATIBILITY_LEVELS = (
+    "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE",
+)
+
 # ---------------------------------------------------------------------------
 # Desired state
 # ---------------------------------------------------------------------------
@@ -68,7 +73,7 @@ class PolicyException:
 
 @dataclass(frozen=True)
 class Policy:
-    """Safety rules (design.md section 5). Defaults come from production practice."""
+    """Safety rules (README, "Safety policy"). Defaults come from production practice."""
 
     min_replication_factor: int = 3
     min_insync_replicas: int = 2
@@ -130,7 +135,10 @@ class ClusterSpec:
     # any other undeclared topic is only reported as unmanaged.
     owned_prefixes: tuple[str, ...] = ()
     cluster_id: str | None = None  # when set, connecting to another cluster is refused
+    expected_brokers: int | None = None  # a plan warns when fewer brokers are live
     files: tuple[str, ...] = ()  # every file read, for the desired-state fingerprint
+    # The desired form of each kind that reads sections of its own (kgitops.kinds), by kind name.
+    resources: Mapping[str, object] = field(default_factory=dict, compare=False)
 
     def topic(self, name: str) -> TopicSpec | None:
         return self._topics_by_name().get(name)
@@ -251,3 +259,20 @@ class LiveSubject:
 class LiveRegistry:
     global_compatibility: str | None
     subjects: Mapping[str, LiveSubject]
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """The live forms of every kind, by kind name, as their readers returned them. The
+    topic kind's form is the cluster itself (brokers, topics, reassignments): every other
+    kind may rely on it being read first."""
+
+    by_kind: Mapping[str, object]
+
+    @property
+    def cluster(self) -> LiveCluster:
+        return self.by_kind["topic"]  # type: ignore[return-value]
+
+    @property
+    def registry(self) -> LiveRegistry | None:
+        return self.by_kind.get("subject")  # type: ignore[return-value]

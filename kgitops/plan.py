@@ -1,47 +1,22 @@
 """A plan: the ordered, typed, immutable actions that would make the live cluster match the
 desired state, with the fingerprints of both states it was computed from.
 
-Actions are plain data (like Alembic's operation objects): kgitops.diff produces them,
-kgitops.render prints them, kgitops.apply is the one place that executes them.
+Actions are plain data (like Alembic's operation objects): each resource kind
+(kgitops/kinds/) defines its own action classes, compares desired and live state into
+them, says how they read in a plan and how apply runs them. This module knows only what
+every action has in common (docs/architecture.md, "Resource kinds").
 """
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass, field
-from typing import ClassVar, Mapping
+from dataclasses import dataclass
+from typing import Any, ClassVar, Mapping
 
 from kgitops.errors import Problem
 
-PLAN_FORMAT_VERSION = 1
-
-# Apply order (design.md section 6): constructive first, destructive last.
-ORDER = (
-    "create_topic",
-    "alter_topic_config",
-    "add_partitions",
-    "change_replication_factor",
-    "set_compatibility",  # a subject's level is set before a version is checked against it
-    "register_schema",
-    "delete_subject",
-    "delete_topic",
-)
-
-
-@dataclass(frozen=True)
-class ConfigChange:
-    """One topic config moving from its effective value to the declared one.
-
-    `op` is "set" (declare a value) or "reset" (remove a topic override, so the broker
-    default applies again). `before_source` says where the old value came from."""
-
-    key: str
-    before: str | None
-    after: str | None
-    op: str = "set"
-    before_source: str | None = None  # "topic override", "broker default", "broker config"...
-    after_note: str | None = None  # e.g. "inherited from broker default" after a reset
+PLAN_FORMAT_VERSION = 2  # 2: per-resource grouping (`resources`), refusals name their resource
 
 
 @dataclass(frozen=True)
@@ -55,108 +30,55 @@ class Action:
     def resource(self) -> str:
         raise NotImplementedError
 
+    @property
+    def address(self) -> str:
+        """`topic shop.orders`: the resource as a plan names it (one block per address)."""
+        return f"{self.resource_type} {self.resource}"
+
+    def depends_on(self) -> tuple[tuple[str, str, str], ...]:
+        """(action kind, resource, why) for each action of this plan that must succeed before
+        this one runs: apply skips this action, saying why, when one of them failed."""
+        return ()
+
     def to_dict(self) -> dict:
         body = dataclasses.asdict(self)
         return {"kind": self.kind, "resource_type": self.resource_type, "resource": self.resource, **body}
 
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> "Action":
+        """The inverse of to_dict for this class: JSON lists back to tuples (actions keep
+        sequences as tuples); a class with nested or int-keyed fields overrides it."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+
 
 @dataclass(frozen=True)
-class TopicAction(Action):
-    resource_type: ClassVar[str] = "topic"
-    topic: str = ""
+class ResourceChange:
+    """Every change a plan makes to one resource (Terraform: one block per resource), and
+    the refusals that name it. `change` is create, change or delete (of the resource as a
+    whole); a refused resource is counted as refused, not under its change."""
+
+    resource_type: str
+    resource: str
+    change: str
+    actions: tuple[Action, ...]
+    refusals: tuple[Problem, ...] = ()
 
     @property
-    def resource(self) -> str:
-        return self.topic
-
-
-@dataclass(frozen=True)
-class SubjectAction(Action):
-    resource_type: ClassVar[str] = "subject"
-    subject: str = ""
+    def address(self) -> str:
+        return f"{self.resource_type} {self.resource}"
 
     @property
-    def resource(self) -> str:
-        return self.subject
+    def symbol(self) -> str:
+        return {"create": "+", "change": "~", "delete": "-"}[self.change]
+
+    @property
+    def risks(self) -> tuple[str, ...]:
+        return tuple(r for a in self.actions for r in a.risks)
 
 
-@dataclass(frozen=True)
-class CreateTopic(TopicAction):
-    kind: ClassVar[str] = "create_topic"
-    symbol: ClassVar[str] = "+"
-    partitions: int = 1
-    replication_factor: int = 3
-    config: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class DeleteTopic(TopicAction):
-    kind: ClassVar[str] = "delete_topic"
-    symbol: ClassVar[str] = "-"
-    partitions: int = 0
-    replication_factor: int = 0
-
-
-@dataclass(frozen=True)
-class AddPartitions(TopicAction):
-    kind: ClassVar[str] = "add_partitions"
-    before: int = 0
-    after: int = 0
-
-
-@dataclass(frozen=True)
-class AlterTopicConfig(TopicAction):
-    kind: ClassVar[str] = "alter_topic_config"
-    changes: tuple[ConfigChange, ...] = ()
-
-
-@dataclass(frozen=True)
-class ChangeReplicationFactor(TopicAction):
-    """Executed as a partition reassignment; `assignment` is the target replica list per
-    partition, computed at plan time so the plan shows exactly which brokers gain or lose data."""
-
-    kind: ClassVar[str] = "change_replication_factor"
-    before: int = 0
-    after: int = 0
-    current: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
-    assignment: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RegisterSchema(SubjectAction):
-    kind: ClassVar[str] = "register_schema"
-    symbol: ClassVar[str] = "+"
-    schema: str = ""  # the schema text to register
-    schema_file: str = ""
-    schema_type: str = "AVRO"
-    previous_version: int | None = None  # latest registered version, None for a new subject
-    topic: str | None = None
-
-
-@dataclass(frozen=True)
-class SetCompatibility(SubjectAction):
-    kind: ClassVar[str] = "set_compatibility"
-    before: str | None = None
-    after: str = ""
-
-
-@dataclass(frozen=True)
-class DeleteSubject(SubjectAction):
-    kind: ClassVar[str] = "delete_subject"
-    symbol: ClassVar[str] = "-"
-    versions: tuple[int, ...] = ()
-
-
-ACTION_TYPES: dict[str, type[Action]] = {
-    cls.kind: cls
-    for cls in (CreateTopic, DeleteTopic, AddPartitions, AlterTopicConfig, ChangeReplicationFactor,
-                RegisterSchema, SetCompatibility, DeleteSubject)
-}
-
-
-def sort_actions(actions: list[Action] | tuple[Action, ...]) -> tuple[Action, ...]:
-    """Apply order: by kind (constructive first), then by resource name for stable output."""
-    return tuple(sorted(actions, key=lambda a: (ORDER.index(a.kind), a.resource)))
+def _change_of(actions: tuple[Action, ...]) -> str:
+    symbols = {a.symbol for a in actions}
+    return "create" if "+" in symbols else "delete" if "-" in symbols else "change"
 
 
 @dataclass(frozen=True)
@@ -174,16 +96,42 @@ class Plan:
     def has_changes(self) -> bool:
         return bool(self.actions)
 
+    def resources(self) -> tuple[ResourceChange, ...]:
+        """One entry per resource with actions or refusals naming it: creates, then changes,
+        then deletions, each in apply order of their first action."""
+        grouped: dict[str, list[Action]] = {}
+        for action in self.actions:
+            grouped.setdefault(action.address, []).append(action)
+        refusals: dict[str, list[Problem]] = {}
+        for problem in self.refusals:
+            if problem.resource:
+                refusals.setdefault(problem.resource, []).append(problem)
+                grouped.setdefault(problem.resource, [])
+        changes = []
+        for address, actions in grouped.items():
+            resource_type, _, name = address.partition(" ")
+            changes.append(ResourceChange(resource_type, name, _change_of(tuple(actions)), tuple(actions),
+                                          tuple(refusals.get(address, ()))))
+        order = {"create": 0, "change": 1, "delete": 2}
+        return tuple(sorted(changes, key=lambda c: order[c.change]))  # stable: apply order within each
+
     def counts(self) -> dict[str, int]:
-        return {
-            "create": sum(1 for a in self.actions if a.symbol == "+"),
-            "change": sum(1 for a in self.actions if a.symbol == "~"),
-            "delete": sum(1 for a in self.actions if a.symbol == "-"),
-        }
+        """Resources, not actions: a topic with a config and a partition change is one change."""
+        counts = {"create": 0, "change": 0, "delete": 0, "refused": 0}
+        for change in self.resources():
+            counts["refused" if change.refusals else change.change] += 1
+        return counts
 
     @property
-    def risky_actions(self) -> tuple[Action, ...]:
-        return tuple(a for a in self.actions if a.risks)
+    def matches(self) -> bool:
+        """The cluster matches the desired state: nothing to do and nothing refused."""
+        return not self.actions and not self.refusals
+
+    def summary_line(self) -> str:
+        counts = self.counts()
+        refused = f", {counts['refused']} refused" if counts["refused"] else ""
+        return (f"Plan: {counts['create']} to create, {counts['change']} to change, "
+                f"{counts['delete']} to delete{refused}.")
 
 
 def fingerprint(data: object) -> str:
@@ -206,11 +154,19 @@ def plan_to_dict(plan: Plan) -> dict:
         "summary": {**plan.counts(), "unmanaged": len(plan.unmanaged_topics), "refusals": len(plan.refusals)},
         "changes": plan.has_changes,
         "actions": [_jsonable(a.to_dict()) for a in plan.actions],
+        "resources": [_resource_dict(change, plan.actions) for change in plan.resources()],
         "unmanaged_topics": list(plan.unmanaged_topics),
         "refusals": [p.to_dict() for p in plan.refusals],
         "warnings": [p.to_dict() for p in plan.warnings],
         "fingerprints": {"live": plan.live_fingerprint, "desired": plan.desired_fingerprint},
     }
+
+
+def _resource_dict(change: ResourceChange, actions: tuple[Action, ...]) -> dict:
+    index = {id(a): i for i, a in enumerate(actions)}
+    return {"resource_type": change.resource_type, "resource": change.resource, "change": change.change,
+            "actions": [index[id(a)] for a in change.actions], "risks": list(change.risks),
+            "refused": [p.to_dict() for p in change.refusals]}
 
 
 def _jsonable(value: object) -> object:
@@ -222,31 +178,23 @@ def _jsonable(value: object) -> object:
     return value
 
 
-def _action_from_dict(data: dict) -> Action:
-    cls = ACTION_TYPES.get(data.get("kind", ""))
+def _action_from_dict(data: dict, action_types: Mapping[str, type[Action]]) -> Action:
+    cls = action_types.get(data.get("kind", ""))
     if cls is None:
         raise ValueError(f"unknown action kind {data.get('kind')!r}")
     names = {f.name for f in dataclasses.fields(cls)}
-    fields = {k: v for k, v in data.items() if k in names}
-    if "changes" in fields:
-        fields["changes"] = tuple(ConfigChange(**c) for c in fields["changes"])
-    for key in ("current", "assignment"):
-        if key in fields:
-            fields[key] = {int(p): tuple(r) for p, r in fields[key].items()}
-    for key in ("risks", "versions"):
-        if key in fields:
-            fields[key] = tuple(fields[key])
-    return cls(**fields)
+    return cls.from_fields({k: v for k, v in data.items() if k in names})
 
 
-def plan_from_dict(data: dict) -> Plan:
-    """The inverse of plan_to_dict; raises ValueError on anything it cannot read."""
+def plan_from_dict(data: dict, action_types: Mapping[str, type[Action]]) -> Plan:
+    """The inverse of plan_to_dict, given the action classes by kind (kgitops.kinds.action_types());
+    raises ValueError on anything it cannot read."""
     if data.get("format_version") != PLAN_FORMAT_VERSION:
         raise ValueError(f"plan format_version {data.get('format_version')!r} is not {PLAN_FORMAT_VERSION}")
     return Plan(
         cluster=data["cluster"],
         cluster_id=data.get("cluster_id"),
-        actions=tuple(_action_from_dict(a) for a in data["actions"]),
+        actions=tuple(_action_from_dict(a, action_types) for a in data["actions"]),
         unmanaged_topics=tuple(data.get("unmanaged_topics", ())),
         refusals=tuple(Problem(**p) for p in data.get("refusals", ())),
         warnings=tuple(Problem(**p) for p in data.get("warnings", ())),

@@ -1,96 +1,106 @@
-"""The plan pipeline with its I/O: files -> desired model; cluster and registry -> live
-models; both -> Plan, with the policy checked on the desired state and against the live
-cluster. Shared by `plan` and `apply`; printing is left to the commands.
+"""The plan pipeline: files -> desired model; cluster and registry -> live models (each
+resource kind reads its own); both -> one Plan, with the policy checked on the desired
+state and against the live cluster (docs/architecture.md, "Pipeline"). Shared by `plan`
+and `apply`; the command builds the clients and prints.
+
+    desired = load(cluster_file)
+    clients = kgitops.live.clients.connect(desired.cluster)
+    run = compute(desired, clients)
 """
 from __future__ import annotations
 
-import dataclasses
 import time
 from dataclasses import dataclass, field
+from typing import Sequence
 
+from kgitops import diff
+from kgitops.desired.fingerprint import desired_fingerprint
 from kgitops.desired.loader import load_cluster
-from kgitops.diff import build_plan
-from kgitops.errors import InputError, Problem
-from kgitops.live.connect import kafka_client_config
-from kgitops.live.kafka import KafkaReader
-from kgitops.model import ClusterSpec, LiveCluster, LiveRegistry
+from kgitops.errors import Problem
+from kgitops.kinds import KINDS
+from kgitops.kinds.base import ReadContext, ResourceKind
+from kgitops.live.clients import Clients
+from kgitops.model import ClusterSpec, LiveCluster, LiveRegistry, LiveState
 from kgitops.plan import Plan
 from kgitops.policy.desired import check_desired
 from kgitops.policy.live import check_live
 
 
+@dataclass(frozen=True)
+class Desired:
+    """The desired state, its policy violations (refusals) and warnings; input errors raise."""
+
+    cluster: ClusterSpec
+    violations: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    fingerprint: str
+    seconds: float = 0.0
+
+
 @dataclass
 class PlanRun:
     cluster: ClusterSpec
-    live: LiveCluster
-    registry: LiveRegistry | None
+    live_state: LiveState
     plan: Plan
-    client_config: dict
-    registry_client: object | None = None
+    clients: Clients
     timings: dict[str, float] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def live(self) -> LiveCluster:
+        return self.live_state.cluster
 
-def load(cluster_file: str) -> tuple[ClusterSpec, list[Problem], list[Problem]]:
-    """The desired state, its policy violations and its warnings; input errors raise."""
-    loaded = load_cluster(cluster_file)
+    @property
+    def registry(self) -> LiveRegistry | None:
+        return self.live_state.registry
+
+    @property
+    def client_config(self) -> dict:
+        return dict(self.clients.client_config)
+
+
+def load(cluster_file: str, kinds: Sequence[ResourceKind] = KINDS) -> Desired:
+    started = time.perf_counter()
+    loaded = load_cluster(cluster_file, kinds)
     problems = check_desired(loaded.cluster)
-    errors = [p for p in problems if p.kind == "input" and p.severity == "error"]
-    if errors:
-        raise InputError("\n".join(str(p) for p in errors), errors)
-    violations = [p for p in problems if p.severity == "error"]
-    warnings = list(loaded.warnings) + [p for p in problems if p.severity == "warning"]
-    return loaded.cluster, violations, warnings
+    violations = tuple(p for p in problems if p.severity == "error")
+    warnings = tuple(loaded.warnings) + tuple(p for p in problems if p.severity == "warning")
+    return Desired(loaded.cluster, violations, warnings, desired_fingerprint(loaded.cluster),
+                   time.perf_counter() - started)
 
 
-def with_reassignments(live: LiveCluster, cluster: ClusterSpec, client_config: dict) -> LiveCluster:
-    """Add the reassignments in flight on managed topics. Only a topic with a partition
-    whose ISR is smaller than its replica set can be moving, so only then is the cluster
-    asked (kafka-python: confluent-kafka has no API for it)."""
-    suspects = sorted(name for name, topic in live.topics.items() if cluster.manages(name)
-                      and any(len(p.isr) < len(p.replicas) for p in topic.partitions))
-    if not suspects:
-        return live
-    from kgitops.live.reassign import list_in_progress
-
-    moving = list_in_progress(client_config, suspects)
-    reassignments = {topic: {p: (tuple(r.adding), tuple(r.removing)) for p, r in parts.items()}
-                     for topic, parts in moving.items() if parts}
-    return dataclasses.replace(live, reassignments=reassignments)
-
-
-def compute(cluster_file: str) -> PlanRun:
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    cluster, violations, warnings = load(cluster_file)
-    timings["load"] = time.perf_counter() - started
-
-    client_config = kafka_client_config(cluster)
-    reader = KafkaReader(client_config)
-    started = time.perf_counter()
-    declared_keys = frozenset(key for topic in cluster.topics for key in topic.config)
-    live = reader.read(describe=cluster.manages, expected_cluster_id=cluster.cluster_id, config_keys=declared_keys,
-                       declared=[t.name for t in cluster.topics])
-    timings["read_kafka"] = time.perf_counter() - started
-    started = time.perf_counter()
-    live = with_reassignments(live, cluster, client_config)
-    timings["reassignments"] = time.perf_counter() - started
-
-    registry, registry_client = None, None
-    if cluster.schema_registry is not None and (cluster.subjects or cluster.owned_prefixes):
-        from kgitops.live.registry import read_registry
-        from kgitops.live.registry_client import RegistryClient
-
+def read_live(desired: ClusterSpec, clients: Clients, kinds: Sequence[ResourceKind] = KINDS,
+              timings: dict[str, float] | None = None, requests: dict[str, int] | None = None) -> LiveState:
+    """Every kind's live form, in registration order (the topic kind reads the cluster first)."""
+    by_kind: dict[str, object] = {}
+    requests = {} if requests is None else requests
+    for kind in kinds:
         started = time.perf_counter()
-        registry_client = RegistryClient.from_connection(cluster.schema_registry, cluster.source_file)
-        registry = read_registry(registry_client, cluster)
-        timings["read_registry"] = time.perf_counter() - started
-    elif cluster.subjects:
-        violations.append(Problem("subjects are declared but the cluster file has no schema_registry section",
-                                  file=cluster.source_file, kind="input"))
+        form = kind.read_live(ReadContext(desired, clients, dict(by_kind), requests))
+        if form is not None:
+            by_kind[kind.name] = form
+            if timings is not None:
+                timings[f"read_{kind.name}"] = time.perf_counter() - started
+    return LiveState(by_kind)
 
+
+def compute(desired: Desired, clients: Clients, kinds: Sequence[ResourceKind] = KINDS) -> PlanRun:
+    timings: dict[str, float] = {"load": desired.seconds}
+    requests: dict[str, int] = {}
+    live = read_live(desired.cluster, clients, kinds, timings, requests)
     started = time.perf_counter()
-    plan = build_plan(cluster, live, registry, extra_refusals=violations, warnings=warnings)
-    plan = dataclasses.replace(plan, refusals=plan.refusals + tuple(check_live(cluster, live, plan.actions)))
+    diffs = diff.compare(kinds, desired.cluster, live)
+    actions = [a for d in diffs.values() for a in d.actions]
+    refusals = list(desired.violations) + check_live(kinds, desired.cluster, live, actions)
+    plan = diff.build_plan(kinds, desired.cluster, live, diffs, refusals=refusals, warnings=desired.warnings,
+                           desired_fingerprint=desired.fingerprint)
     timings["diff"] = time.perf_counter() - started
-    return PlanRun(cluster, live, registry, plan, client_config, registry_client, timings, dict(reader.stats.requests))
+    return PlanRun(desired.cluster, live, plan, clients, timings, requests)
+
+
+def plan_cluster_file(cluster_file: str) -> PlanRun:
+    """load, connect and compute in one call (benchmarks and scripts)."""
+    from kgitops.live.clients import connect
+
+    desired = load(cluster_file)
+    return compute(desired, connect(desired.cluster))

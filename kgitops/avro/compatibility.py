@@ -14,16 +14,9 @@ from typing import Sequence
 from kgitops.avro.resolution import mismatches
 from kgitops.avro.schema import AvroSchema, parse
 from kgitops.errors import InputError, Problem
+from kgitops.model import COMPATIBILITY_LEVELS
 
-LEVELS = (
-    "NONE",
-    "BACKWARD",
-    "BACKWARD_TRANSITIVE",
-    "FORWARD",
-    "FORWARD_TRANSITIVE",
-    "FULL",
-    "FULL_TRANSITIVE",
-)
+LEVELS = COMPATIBILITY_LEVELS
 
 BACKWARD = "backward"  # the new schema reads data written with a previous version
 FORWARD = "forward"  # a previous version reads data written with the new schema

@@ -63,10 +63,6 @@ def mismatches(reader: AvroSchema, writer: AvroSchema) -> list[Mismatch]:
     return [Mismatch(root + "".join(f.segments), f.reason) for f in findings]
 
 
-def can_read(reader: AvroSchema, writer: AvroSchema) -> bool:
-    return not mismatches(reader, writer)
-
-
 @dataclass(frozen=True)
 class _Finding:
     """A mismatch found under some node; segments lead from that node to it."""

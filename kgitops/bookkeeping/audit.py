@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 from confluent_kafka.admin import AdminClient
 
 from kgitops import __version__
-from kgitops.apply.outcome import Outcome
+from kgitops.kinds.base import Outcome
 from kgitops.desired.interpolate import resolve
 from kgitops.errors import KgitopsError
 from kgitops.bookkeeping import internal_topics
-from kgitops.live.connect import DEFAULT_TIMEOUT_S
+from kgitops.live.connect import kafka_timeout
 from kgitops.bookkeeping.lock import HeldLock, Identity, whoami
 from kgitops.model import ClusterSpec
 from kgitops.plan import Plan, fingerprint, plan_to_dict
@@ -156,7 +156,8 @@ def append_to_file(path: Path, line: str) -> None:
 
 
 def append_to_topic(client_config: dict, cluster_name: str, line: str, brokers: int,
-                    timeout: float = DEFAULT_TIMEOUT_S) -> None:
+                    timeout: float | None = None) -> None:
+    timeout = kafka_timeout() if timeout is None else timeout
     topic = audit_topic(cluster_name)
     spec = internal_topics.durable_topic(topic, brokers, {
         "retention.ms": str(AUDIT_RETENTION_MS),
@@ -222,9 +223,10 @@ class History:
 
 
 def read_topic(client_config: dict, cluster_name: str, limit: int,
-               timeout: float = DEFAULT_TIMEOUT_S) -> list[dict] | None:
+               timeout: float | None = None) -> list[dict] | None:
     """The newest `limit` records of the cluster's audit topic, newest first; None when the
     topic does not exist."""
+    timeout = kafka_timeout() if timeout is None else timeout
     topic = audit_topic(cluster_name)
     if not internal_topics.topic_exists(AdminClient(client_config), topic, timeout):
         return None

@@ -55,7 +55,7 @@ from confluent_kafka.admin import AdminClient
 
 from kgitops.errors import ConnectionFailed, InputError, KgitopsError
 from kgitops.bookkeeping import internal_topics
-from kgitops.live.connect import DEFAULT_TIMEOUT_S
+from kgitops.live.connect import kafka_timeout
 from kgitops.live.kafka_errors import kafka_error_text
 
 LOCK_TOPIC_PREFIX = "__kgitops_lock."
@@ -273,11 +273,11 @@ class _StartOver(Exception):
 class LockTopics:
     """The lock generations of one cluster."""
 
-    def __init__(self, client_config: dict, cluster_name: str, timeout: float = DEFAULT_TIMEOUT_S):
+    def __init__(self, client_config: dict, cluster_name: str, timeout: float | None = None):
         self.client_config = client_config
         self.cluster_name = cluster_name
         self.prefix = f"{LOCK_TOPIC_PREFIX}{cluster_name}."
-        self.timeout = timeout
+        self.timeout = kafka_timeout() if timeout is None else timeout
         self.admin = AdminClient(client_config)
         self.producer = internal_topics.durable_producer(client_config)
 

@@ -8,7 +8,9 @@ from pathlib import Path
 
 from kgitops import planner
 from kgitops.apply import ApplySettings, execute
-from kgitops.apply.outcome import Outcome
+from kgitops.kinds import KINDS, action_types
+from kgitops.kinds.base import Outcome
+from kgitops.live.clients import connect
 from kgitops.bookkeeping.audit import audited_apply, plan_digest
 from kgitops.commands.plan import refusal_exit_code, render
 from kgitops.errors import EXIT_ERROR, EXIT_OK, InputError, KgitopsError
@@ -24,7 +26,7 @@ class StalePlan(KgitopsError):
 def read_saved_plan(path: str) -> Plan:
     try:
         data = json.loads(Path(path).read_text())
-        return plan_from_dict(data)
+        return plan_from_dict(data, action_types())
     except FileNotFoundError:
         raise InputError(f"{path}: no such plan file")
     except (ValueError, KeyError, TypeError) as err:
@@ -64,7 +66,9 @@ def print_outcome(outcome: Outcome) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    current = planner.compute(args.cluster)
+    desired = planner.load(args.cluster)
+    clients = connect(desired.cluster)
+    current = planner.compute(desired, clients)
     plan = current.plan
     refused = refusal_exit_code(plan)
     if refused is not None:
@@ -89,12 +93,11 @@ def run(args: argparse.Namespace) -> int:
     with cluster_lock(current.cluster.name, current.client_config, plan_digest(plan), cluster_file=args.cluster) as lock:
         # The plan was read before the lock (and maybe reviewed for minutes): another apply
         # may have changed the cluster meanwhile. Read again under the lock.
-        check_not_stale(plan, planner.compute(args.cluster).plan, "the reviewed plan",
+        check_not_stale(plan, planner.compute(planner.load(args.cluster), clients).plan, "the reviewed plan",
                         "run apply again to review the new plan")
         with audited_apply(current, plan, lock, cluster_file=args.cluster, report=print_outcome) as report:
             print(f"\nApplying {len(plan.actions)} change(s) to cluster {plan.cluster}:")
-            outcomes = execute(plan.actions, client_config=current.client_config,
-                               registry_client=current.registry_client, report=report,
+            outcomes = execute(plan.actions, kinds=KINDS, clients=clients, report=report,
                                settings=ApplySettings(throttle_bytes_per_sec=args.throttle,
                                                       reassignment_timeout=args.reassignment_timeout))
     return summarize(outcomes)

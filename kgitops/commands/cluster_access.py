@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kgitops.desired.loader import load_cluster
+from kgitops.kinds import KINDS
 from kgitops.live.connect import kafka_client_config
 from kgitops.live.kafka import KafkaReader, WrongCluster
 from kgitops.model import ClusterSpec
@@ -18,9 +19,9 @@ class ClusterAccess:
 
 
 def open_cluster(cluster_file: str) -> ClusterAccess:
-    cluster = load_cluster(cluster_file).cluster
+    cluster = load_cluster(cluster_file, KINDS).cluster
     client_config = kafka_client_config(cluster)
-    reader = KafkaReader(client_config)
+    reader = KafkaReader.from_config(client_config)
     cluster_id, _, _ = reader.describe_cluster()
     if cluster.cluster_id and cluster_id != cluster.cluster_id:
         raise WrongCluster(

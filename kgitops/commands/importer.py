@@ -13,6 +13,7 @@ import sys
 
 from kgitops.errors import EXIT_OK
 from kgitops.importer import ImportResult, import_cluster
+from kgitops.wording import plural
 
 
 def run(args: argparse.Namespace) -> int:
@@ -31,15 +32,12 @@ def _progress(message: str) -> None:
 def summary(result: ImportResult) -> str:
     unchanged = f", {result.files_unchanged} already up to date" if result.files_unchanged else ""
     lines = [
-        f"Imported {_plural(result.topics, 'topic')} and {_plural(result.schemas, 'schema')} from cluster "
-        f"{result.cluster_name} ({result.cluster_id}): {_plural(result.files_written, 'file')} written{unchanged}.",
+        f"Imported {plural(result.topics, 'topic')} and {plural(result.schemas, 'schema')} from cluster "
+        f"{result.cluster_name} ({result.cluster_id}): {plural(result.files_written, 'file')} written{unchanged}.",
         f"Cluster file: {result.cluster_file} (cluster_id pinned).",
     ]
     if result.notes:
-        lines.append(f"{_plural(len(result.notes), 'warning')} above: review them before the first apply.")
+        lines.append(f"{plural(len(result.notes), 'warning')} above: review them before the first apply.")
     lines.append(f"Next: kgitops plan -c {result.cluster_file} --detailed-exitcode   (expect: no changes)")
     return "\n".join(lines)
 
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from kgitops import planner
-from kgitops.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, EXIT_REJECTED
+from kgitops.live.clients import connect
+from kgitops.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, exit_code_for
 from kgitops.plan import Plan, plan_to_dict
 from kgitops.render.json_format import render_json
 from kgitops.render.markdown import render_markdown
@@ -16,11 +17,7 @@ from kgitops.render.text import render_text
 
 def refusal_exit_code(plan: Plan) -> int | None:
     """1 when a refusal is an impossible change or bad input, 3 when only policy refused."""
-    if any(p.kind != "policy" for p in plan.refusals):
-        return EXIT_ERROR
-    if plan.refusals:
-        return EXIT_REJECTED
-    return None
+    return exit_code_for(plan.refusals) if plan.refusals else None
 
 
 def render(plan: Plan, fmt: str, *, color: bool = False) -> str:
@@ -32,7 +29,8 @@ def render(plan: Plan, fmt: str, *, color: bool = False) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    result = planner.compute(args.cluster)
+    desired = planner.load(args.cluster)
+    result = planner.compute(desired, connect(desired.cluster))
     plan = result.plan
     print(render(plan, args.format, color=sys.stdout.isatty() and not args.no_color))
     if args.format == "text":
@@ -48,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
         saved = {**plan_to_dict(plan), "cluster_file": str(Path(args.cluster).resolve())}
         Path(args.out).write_text(json.dumps(saved, indent=2) + "\n")
         print(f"Plan saved to {args.out}; apply it with: kgitops apply -c {args.cluster} {args.out}", file=sys.stderr)
+    if getattr(args, "fail_on_unhealthy", False) and any(p.kind == "health" for p in plan.warnings):
+        print("Error: the cluster is unhealthy (see the warnings above); failing as --fail-on-unhealthy asks.",
+              file=sys.stderr)
+        return EXIT_ERROR
     if args.detailed_exitcode and plan.has_changes:
         return EXIT_CHANGES
     return EXIT_OK

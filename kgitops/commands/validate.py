@@ -18,9 +18,11 @@ import sys
 from dataclasses import dataclass
 from typing import TextIO
 
+from kgitops.kinds import KINDS
 from kgitops.desired.loader import Loaded, display_path, load_cluster
-from kgitops.errors import EXIT_ERROR, EXIT_OK, EXIT_REJECTED, InputError, Problem
+from kgitops.errors import EXIT_ERROR, EXIT_OK, EXIT_REJECTED, InputError, Problem, exit_code_for
 from kgitops.policy.desired import check_desired
+from kgitops.wording import plural
 
 JSON_VERSION = 1
 
@@ -34,9 +36,7 @@ class ValidationReport:
 
     @property
     def exit_code(self) -> int:
-        if any(p.kind != "policy" for p in self.problems):
-            return EXIT_ERROR
-        return EXIT_REJECTED if self.problems else EXIT_OK
+        return exit_code_for(self.problems)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
 def validate(path: str, args: argparse.Namespace | None = None) -> ValidationReport:
     try:
-        loaded = load_cluster(path)
+        loaded = load_cluster(path, KINDS)
     except InputError as err:
         problems = err.problems or (Problem(err.message, file=display_path(path)),)
         return _report(path, None, list(problems))
@@ -62,13 +62,13 @@ def validate(path: str, args: argparse.Namespace | None = None) -> ValidationRep
 
 def check_registry_compatibility(loaded: Loaded, args: argparse.Namespace) -> list[Problem]:
     """The local compatibility checker against the versions the registry holds now, at
-    each subject's level (design.md section 7). When the registry cannot be reached (or its
+    each subject's level (docs/compatibility.md). When the registry cannot be reached (or its
     credentials are not in the environment), a warning says the check was skipped: validate
     stays usable offline. `--offline` skips it without trying."""
     cluster = loaded.cluster
     if not cluster.subjects or cluster.schema_registry is None:
         return []
-    from kgitops.diff.subjects import check_against_registry
+    from kgitops.kinds.subject.read import check_against_registry
     from kgitops.errors import ConnectionFailed
     from kgitops.live.registry_client import RegistryAuthFailed, RegistryClient, RegistryTlsFailed
 
@@ -103,11 +103,11 @@ def print_text(report: ValidationReport, out: TextIO) -> None:
 
 
 def summary_line(report: ValidationReport) -> str:
-    counts = _plural(len(report.problems), "error") + ", " + _plural(len(report.warnings), "warning")
+    counts = plural(len(report.problems), "error") + ", " + plural(len(report.warnings), "warning")
     if report.loaded is None or report.exit_code == EXIT_ERROR:
         return f"{report.file}: invalid: {counts}."
     cluster = report.loaded.cluster
-    contents = f"{_plural(len(cluster.topics), 'topic')}, {_plural(len(cluster.subjects), 'subject')}"
+    contents = f"{plural(len(cluster.topics), 'topic')}, {plural(len(cluster.subjects), 'subject')}"
     if report.exit_code == EXIT_REJECTED:
         return f"{report.file}: rejected by policy: {counts} ({contents})."
     return f"{report.file}: valid: cluster '{cluster.name}', {contents}, {counts}."
@@ -134,6 +134,3 @@ def print_json(report: ValidationReport, out: TextIO) -> None:
     json.dump(document, out, indent=2)
     out.write("\n")
 
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"

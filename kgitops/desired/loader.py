@@ -14,14 +14,16 @@ SubjectSpec.schema_file is absolute.
 """
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import gc
 import glob
+import json
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Iterable, Iterator, Mapping
+from typing import Iterable, Iterator, Mapping, Protocol, Sequence
 
 from kgitops.desired.connection import connection_problems, kafka_connection, registry_connection
 from kgitops.desired.schema_errors import CLUSTER_SCHEMA, TOPICS_SCHEMA, schema_problems
@@ -53,11 +55,34 @@ class Loaded:
     warnings: tuple[Problem, ...]
 
 
-def load_cluster(path: str | os.PathLike[str]) -> Loaded:
-    """Load a cluster file and everything it includes. Raises InputError carrying every
-    problem (errors and warnings); its message lists them one per line."""
+class SectionReader(Protocol):
+    """What the loader needs of a resource kind that declares top-level sections of its own
+    (kgitops.kinds.base.ResourceKind): their JSON Schemas, and how to read them."""
+
+    name: str
+    desired_sections: Mapping[str, Mapping[str, object]]
+
+    def load_desired(self, sections: Sequence[DesiredSection]) -> tuple[object, list[Problem]]: ...
+
+
+@dataclass(frozen=True)
+class DesiredSection:
+    """One top-level section a kind reads (`acls:` in a topic file, say), where it is."""
+
+    document: YamlDocument
+    key: str
+
+    @property
+    def data(self) -> object:
+        return _mapping(self.document.data).get(self.key)
+
+
+def load_cluster(path: str | os.PathLike[str], kinds: Sequence[SectionReader] = ()) -> Loaded:
+    """Load a cluster file and everything it includes, with the sections `kinds` declare.
+    Raises InputError carrying every problem (errors and warnings); its message lists them
+    one per line."""
     with _collector_paused():
-        return _ClusterLoader(os.fspath(path)).load()
+        return _ClusterLoader(os.fspath(path), kinds).load()
 
 
 @contextmanager
@@ -159,7 +184,10 @@ def _did_you_mean(word: str, choices: Iterable[str]) -> str:
 class _ClusterLoader:
     """One load: reads files, collects every problem, builds the ClusterSpec."""
 
-    def __init__(self, path: str):
+    def __init__(self, path: str, kinds: Sequence[SectionReader] = ()):
+        self.kinds = [kind for kind in kinds if kind.desired_sections]
+        self.sections = tuple(sorted((key, json.dumps(schema, sort_keys=True)) for kind in self.kinds
+                                     for key, schema in kind.desired_sections.items()))
         self.path = os.path.abspath(path)
         self.display = display_path(path)
         self.errors: list[Problem] = []
@@ -194,13 +222,27 @@ class _ClusterLoader:
         errors, warnings = connection_problems(document)
         self.errors += errors
         self.warnings += warnings
+        resources = self._kind_resources(documents)
 
         kafka = kafka_connection(data)
         if kafka is None and not self.errors:  # the schema check should have said why
             self._error(document.key_location(("kafka",)), "kafka.bootstrap_servers is missing or not a string")
         if self.errors or kafka is None:
             raise self._failure()
-        return Loaded(self._cluster(data, kafka, policy, topics, subjects), tuple(self._sorted(self.warnings)))
+        cluster = dataclasses.replace(self._cluster(data, kafka, policy, topics, subjects), resources=resources)
+        return Loaded(cluster, tuple(self._sorted(self.warnings)))
+
+    def _kind_resources(self, documents: list[YamlDocument]) -> dict[str, object]:
+        """Each kind's desired form, read by the kind from its own sections."""
+        resources: dict[str, object] = {}
+        for kind in self.kinds:
+            found = [DesiredSection(doc, key) for doc in documents for key in kind.desired_sections
+                     if key in _mapping(doc.data)]
+            form, problems = kind.load_desired(found)
+            resources[kind.name] = form
+            self.errors += [p for p in problems if p.severity == "error"]
+            self.warnings += [p for p in problems if p.severity == "warning"]
+        return resources
 
     def _cluster(
         self,
@@ -221,6 +263,7 @@ class _ClusterLoader:
             subjects=tuple(subjects),
             owned_prefixes=tuple(p for p in _items(data.get("owned_prefixes")) if isinstance(p, str)),
             cluster_id=cluster_id if isinstance(cluster_id, str) else None,
+            expected_brokers=data["expected_brokers"] if _is_int(data.get("expected_brokers")) else None,
             files=tuple(self.files),
         )
 
@@ -254,7 +297,7 @@ class _ClusterLoader:
                     f"this is a cluster file (it has 'kafka:'); include only topic files (included from {included_from})",
                 )
                 return None
-        self.errors += schema_problems(schema, document)
+        self.errors += schema_problems(schema, document, self.sections)
         return document
 
     def _included_documents(self, cluster: YamlDocument) -> list[YamlDocument]:

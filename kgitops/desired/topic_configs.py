@@ -28,7 +28,6 @@ from typing import Mapping
 
 INT_MAX = 2**31 - 1
 LONG_MAX = 2**63 - 1
-LONG_MIN = -(2**63)
 
 # Kafka ConfigDef types used by topic configs ("class" is listed for completeness: no
 # topic-level config uses it in 4.x).
@@ -497,44 +496,48 @@ def _expected(definition: TopicConfigDef) -> str:
 def _format_number(definition: TopicConfigDef, number: int | float) -> str:
     if isinstance(number, float) or definition.type == "double":
         return java_double_string(float(number))
-    human = ""
-    if definition.unit == "bytes" and abs(number) >= 1000:
-        human = _human_bytes(int(number))
-    if definition.unit == "ms" and abs(number) >= 1000:
-        human = _human_ms(int(number))
-    if human:
-        return f"{number} ({human})"
-    return str(number)
+    readable = human_quantity(definition.unit, int(number)) if abs(number) >= 1000 else ""
+    return f"{number} ({_spaced(readable)})" if readable else str(number)
 
 
-_BYTE_UNITS = sorted(
-    [("TiB", 1024**4), ("TB", 1000**4), ("GiB", 1024**3), ("GB", 1000**3),
-     ("MiB", 1024**2), ("MB", 1000**2), ("KiB", 1024), ("KB", 1000)],
-    key=lambda unit: -unit[1],
-)
-_MS_UNITS = (("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000))
+# Written forms, largest first. Sizes use binary units only: `1MB` (10^6) beside `1MiB`
+# invites misreading. Durations stop at days: Kafka people think of retention in days.
+_BYTE_UNITS = (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024))
+_MS_UNITS = (("d", 86_400_000), ("h", 3_600_000), ("m", 60_000), ("s", 1000))
 
 
-def _human_bytes(number: int) -> str:
-    """The largest unit that divides `number` exactly, or "" when none does."""
-    return next((f"{number // size} {unit}" for unit, size in _BYTE_UNITS if number % size == 0), "")
+def human_quantity(unit: str | None, number: int) -> str:
+    """The inverse of parse_config_value for durations and sizes: 604800000 ms -> `7d`,
+    1073741824 bytes -> `1GiB`; "" when no unit divides `number` exactly, or for 0 and
+    negative numbers (-1 is "unlimited" and reads best as a number)."""
+    if number <= 0:
+        return ""
+    units = _MS_UNITS if unit == "ms" else _BYTE_UNITS if unit == "bytes" else ()
+    return next((f"{number // size}{name}" for name, size in units if number % size == 0), "")
 
 
-def _human_ms(number: int) -> str:
-    return next((f"{number // size}{unit}" for unit, size in _MS_UNITS if number % size == 0), "")
+def _spaced(quantity: str) -> str:
+    """`1GiB` -> `1 GiB` in messages and plans (durations stay `7d`)."""
+    return quantity[:-3] + " " + quantity[-3:] if quantity.endswith("iB") else quantity
+
+
+def human(key: str, value: str | None) -> str:
+    """A config value as people read it in a plan: `604800000 (7d)`, `1073741824 (1 GiB)`."""
+    if value is None:
+        return "(unset)"
+    definition = known_config(key)
+    if definition is None or definition.unit is None:
+        return value
+    try:
+        number = int(value)
+    except ValueError:
+        return value
+    if number < 0:
+        return f"{value} (unlimited)" if key.startswith(("retention", "local.retention")) else value
+    readable = human_quantity(definition.unit, number)
+    return f"{value} ({_spaced(readable)})" if readable else value
 
 
 def _did_you_mean(text: str, choices: tuple[str, ...]) -> str:
     match = difflib.get_close_matches(text, list(choices), n=1, cutoff=0.6)
     return f" (did you mean '{match[0]}'?)" if match else ""
-
-
-def human_ms(number: int) -> str:
-    """`604800000` -> `7d`: the largest unit up to days that divides exactly (Kafka people
-    think of retention in days and hours), "" when none does."""
-    return next((f"{number // size}{unit}" for unit, size in _MS_UNITS if unit != "w" and number % size == 0), "")
-
-
-def human_bytes(number: int) -> str:
-    """`1073741824` -> `1 GiB`: the largest unit that divides exactly, "" when none does."""
-    return _human_bytes(number)

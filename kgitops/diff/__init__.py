@@ -1,77 +1,59 @@
 """Desired state + live state -> Plan. Pure: no I/O, nothing printed.
 
-A comparator per kind of resource: diff.topics for topics, partitions, replication and
-configs; diff.subjects for Schema Registry subjects.
+Each resource kind compares its own resources (kgitops/kinds/*/compare.py); this module
+asks every kind and assembles one Plan, ordered as apply will run it.
 """
 from __future__ import annotations
 
-import hashlib
-import os
-from pathlib import Path
+from typing import Sequence
 
-from kgitops.diff.topics import diff_topics
 from kgitops.errors import Problem
-from kgitops.model import ClusterSpec, LiveCluster, LiveRegistry
-from kgitops.plan import Action, Plan, fingerprint, sort_actions
+from kgitops.kinds.base import KindDiff, ResourceKind
+from kgitops.model import ClusterSpec, LiveState
+from kgitops.plan import Action, Plan, fingerprint
 
 
-def build_plan(cluster: ClusterSpec, live: LiveCluster, registry: LiveRegistry | None = None,
-               *, extra_refusals: list[Problem] | None = None, warnings: list[Problem] | None = None) -> Plan:
-    topics = diff_topics(cluster, live)
-    actions: list[Action] = list(topics.actions)
-    refusals = list(topics.refusals) + list(extra_refusals or [])
-    subject_warnings: list[Problem] = []
-    if registry is not None:
-        from kgitops.diff.subjects import diff_subjects
+def compare(kinds: Sequence[ResourceKind], desired: ClusterSpec, live: LiveState) -> dict[str, KindDiff]:
+    return {kind.name: kind.compare(desired, live) for kind in kinds}
 
-        subject_actions, subject_problems = diff_subjects(cluster, registry)
-        actions += subject_actions
-        refusals += [p for p in subject_problems if p.severity != "warning"]
-        subject_warnings = [p for p in subject_problems if p.severity == "warning"]
+
+def sort_actions(kinds: Sequence[ResourceKind], actions: Sequence[Action]) -> tuple[Action, ...]:
+    """Apply order: by the position of the action's apply step (constructive first), its
+    place within the step, then by resource name for stable output."""
+    rank: dict[type, tuple[int, int]] = {}
+    for kind in kinds:
+        for step in kind.apply_steps:
+            for index, cls in enumerate(step.actions):
+                rank[cls] = (step.order, index)
+    return tuple(sorted(actions, key=lambda a: (rank[type(a)], a.resource)))
+
+
+def live_fingerprint(kinds: Sequence[ResourceKind], desired: ClusterSpec, live: LiveState) -> str:
+    """A digest of the live state a plan depends on, each kind contributing its part."""
+    return fingerprint({kind.name: kind.live_fingerprint(desired, live) for kind in kinds})
+
+
+def build_plan(kinds: Sequence[ResourceKind], desired: ClusterSpec, live: LiveState, diffs: dict[str, KindDiff],
+               *, refusals: Sequence[Problem] = (), warnings: Sequence[Problem] = (),
+               desired_fingerprint: str = "") -> Plan:
+    """The one place a Plan is assembled: every kind's actions in apply order; the policy
+    `refusals` (desired state, then live) followed by the kinds' own (impossible changes,
+    incompatible schemas); the load `warnings` followed by the kinds'."""
+    actions = [a for d in diffs.values() for a in d.actions]
+    topic_diff = diffs.get("topic")
     return Plan(
-        cluster=cluster.name,
-        cluster_id=live.cluster_id,
-        actions=sort_actions(actions),
-        unmanaged_topics=tuple(topics.unmanaged),
-        refusals=tuple(refusals),
-        warnings=tuple(warnings or ()) + tuple(topics.warnings) + tuple(subject_warnings),
-        live_fingerprint=live_fingerprint(cluster, live, registry),
-        desired_fingerprint=desired_fingerprint(cluster),
+        cluster=desired.name,
+        cluster_id=live.cluster.cluster_id if "topic" in live.by_kind else None,
+        actions=sort_actions(kinds, actions),
+        unmanaged_topics=topic_diff.unmanaged if topic_diff else (),
+        refusals=tuple(refusals) + tuple(p for d in diffs.values() for p in d.refusals),
+        warnings=tuple(warnings) + tuple(p for d in diffs.values() for p in d.warnings),
+        live_fingerprint=live_fingerprint(kinds, desired, live),
+        desired_fingerprint=desired_fingerprint,
     )
 
 
-def live_fingerprint(cluster: ClusterSpec, live: LiveCluster, registry: LiveRegistry | None) -> str:
-    """A digest of the live state a plan depends on: the managed and claimed topics'
-    assignments and configs, the brokers, and the managed subjects. Leaders and ISRs are
-    left out: they move without anyone changing anything."""
-    topics = {}
-    for name in sorted(live.topics):
-        spec = cluster.topic(name)
-        if spec is None and not cluster.owns(name):
-            continue
-        declared = spec.config if spec is not None else {}
-        topic = live.topics[name]
-        topics[name] = {
-            "replicas": [list(p.replicas) for p in topic.partitions],
-            "config": {k: e.value for k, e in sorted(topic.config.items()) if e.is_topic_override or k in declared},
-        }
-    subjects = {}
-    if registry is not None:
-        subjects = {s: [v.version, v.schema_id, v.compatibility] for s, v in sorted(registry.subjects.items())}
-    return fingerprint({"cluster_id": live.cluster_id, "brokers": [b.id for b in live.brokers], "topics": topics,
-                        "subjects": subjects, "global_compatibility": registry.global_compatibility if registry else None})
 
-
-def desired_fingerprint(cluster: ClusterSpec) -> str:
-    """A digest of every file the desired state was read from: contents, keyed by the path
-    relative to the cluster file, so the same checkout gives the same digest from any
-    working directory (CI jobs plan and apply from different places)."""
-    base = Path(cluster.source_file).resolve().parent
-    contents = {}
-    for path in sorted(set(cluster.files) | {cluster.source_file}):
-        resolved = Path(path).resolve()
-        try:
-            contents[os.path.relpath(resolved, base)] = hashlib.sha256(resolved.read_bytes()).hexdigest()
-        except OSError:
-            contents[os.path.relpath(resolved, base)] = None
-    return fingerprint(contents)
+def plan_of(kinds: Sequence[ResourceKind], desired: ClusterSpec, live: LiveState) -> Plan:
+    """compare + build_plan with no policy refusals: the plan the kinds alone make."""
+    return build_plan(kinds, desired, live, compare(kinds, desired, live))

@@ -48,14 +48,16 @@ from pathlib import Path
 from typing import Callable, Iterable, Mapping, Sequence
 
 from kgitops.desired.loader import EXCEPTION_RULES, display_path, load_cluster
+from kgitops.kinds import KINDS
 from kgitops.desired.schema_files import avro_problem
-from kgitops.desired.topic_configs import TOPIC_CONFIGS, canonical_value, human_ms, parse_config_value
+from kgitops.desired.topic_configs import TOPIC_CONFIGS, canonical_value, human_quantity, parse_config_value
 from kgitops.desired.yaml_nodes import read_yaml_file
-from kgitops.diff.topics import UNMANAGED_CONFIGS, diff_topics
-from kgitops.errors import ConnectionFailed, InputError, KgitopsError
+from kgitops.kinds.topic.compare import UNMANAGED_CONFIGS, diff_topics
+from kgitops.errors import InputError, KgitopsError
 from kgitops.importer.yaml_text import render_cluster_file, render_topic_file, scalar
 from kgitops.live.connect import kafka_client_config
 from kgitops.live.kafka import KafkaReader
+from kgitops.live.kafka_errors import UnknownTopic
 from kgitops.desired.topic_names import is_claimed
 from kgitops.live.registry_client import RegistryClient, SubjectNotFound, VersionNotFound
 from kgitops.model import ClusterSpec, LiveCluster, LiveConfigEntry, LiveTopic, Policy
@@ -75,11 +77,7 @@ REGISTRY_WORKERS = 16
 APICURIO_SUBJECT_LIMIT = 1000
 DESCRIBE_ATTEMPTS = 3  # topics deleted while we read are dropped and the chunk described again
 
-# Input cluster-file sections copied as written; the others (include, topics, subjects,
-# overrides) describe the input's desired state, which the live state replaces.
-COPIED_SECTIONS = ("kafka", "schema_registry", "policy", "defaults", "owned_prefixes")
 
-_BINARY_UNITS = (("TiB", 1024**4), ("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024))
 _PREFIX = re.compile(r"[A-Za-z0-9]+")
 
 
@@ -164,7 +162,7 @@ class ImportResult:
 def import_cluster(cluster_file: str, out_dir: str, progress: Progress = _silent) -> ImportResult:
     """Read the cluster (and registry) the cluster file points at, write DIR, check it."""
     started = time.perf_counter()
-    cluster = load_cluster(cluster_file).cluster
+    cluster = load_cluster(cluster_file, KINDS).cluster
     source = _input_document(cluster_file)
     out = Path(out_dir)
     _refuse_unusable_dir(out)
@@ -215,7 +213,7 @@ def _refuse_unusable_dir(out: Path) -> None:
 def read_live_cluster(cluster: ClusterSpec, progress: Progress) -> tuple[LiveCluster, list[ImportNote]]:
     """Every non-internal topic with its configs. Metadata first (after the cluster-id
     pin is checked), configs after, in chunks so large clusters show progress."""
-    reader = KafkaReader(kafka_client_config(cluster))
+    reader = KafkaReader.from_config(kafka_client_config(cluster))
     bare = reader.read(describe=_describe_none, expected_cluster_id=cluster.cluster_id)
     names = sorted(bare.topics)
     progress(f"cluster {bare.cluster_id}: {len(names)} topics, {len(bare.brokers)} brokers")
@@ -253,21 +251,14 @@ def _describe_chunk(reader: KafkaReader, chunk: list[str]) -> tuple[dict[str, di
     for attempt in range(1, DESCRIBE_ATTEMPTS):
         try:
             return reader.describe_topic_configs(chunk), gone
-        except ConnectionFailed as err:
-            if not _is_unknown_topic(err):
-                raise
+        except UnknownTopic:
+            pass
         # The reader already waited for topics too new to be known everywhere: what is
         # still unknown was deleted if fresh metadata no longer lists it.
         existing = reader.read_topics()
         gone += [name for name in chunk if name not in existing]
         chunk = [name for name in chunk if name in existing]
     return reader.describe_topic_configs(chunk), gone  # the last attempt: a failure now is reported
-
-
-def _is_unknown_topic(err: ConnectionFailed) -> bool:
-    cause = err.__cause__
-    kafka_error = cause.args[0] if cause is not None and cause.args else None
-    return getattr(kafka_error, "name", lambda: "")() == "UNKNOWN_TOPIC_OR_PART"
 
 
 # ---------------------------------------------------------------------------
@@ -450,7 +441,7 @@ def written_forms(key: str, canonical: str) -> list[object]:
     forms: list[object] = []
     if definition.type in ("int", "long") and re.fullmatch(r"-?\d+", canonical):
         number = int(canonical)
-        human = human_form(definition.unit, number)
+        human = human_quantity(definition.unit, number)
         if human:
             forms.append(human)
         forms.append(number)
@@ -468,18 +459,6 @@ def written_forms(key: str, canonical: str) -> list[object]:
         forms.append(items)
     forms.append(canonical)
     return forms
-
-
-def human_form(unit: str | None, number: int) -> str:
-    """`7d` for 604800000 ms, `1GiB` for 1073741824 bytes; "" when no unit fits exactly.
-    Sizes use binary units only: `1MB` (10^6) beside `1MiB` invites misreading."""
-    if number <= 0:
-        return ""  # 0 and -1 (unlimited) read best as numbers
-    if unit == "ms":
-        return human_ms(number)
-    if unit == "bytes":
-        return next((f"{number // size}{name}" for name, size in _BINARY_UNITS if number % size == 0), "")
-    return ""
 
 
 def shared_default_configs(defaults: Mapping[str, object], topics: Sequence[ImportedTopic]
@@ -729,7 +708,7 @@ def check_imported_files(cluster_file: Path, live: LiveCluster) -> list[ImportNo
     """Load what was written the way plan will, and say now what plan would show for
     the topics: refusals by the policy, and any topic change (there should be none)."""
     try:
-        loaded = load_cluster(cluster_file)
+        loaded = load_cluster(cluster_file, KINDS)
     except InputError as err:
         raise KgitopsError(
             f"the imported files were written but do not load, which is a bug in kgitops import; please report "

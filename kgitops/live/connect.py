@@ -21,9 +21,14 @@ LIBRDKAFKA_LOGGER = logging.getLogger("kgitops.librdkafka")
 LIBRDKAFKA_LOGGER.addHandler(logging.NullHandler())
 LIBRDKAFKA_LOGGER.propagate = False
 
+# Seconds to wait for one request to Kafka or the registry, unless the environment says
+# otherwise (KGITOPS_KAFKA_TIMEOUT, KGITOPS_REGISTRY_TIMEOUT).
+DEFAULT_TIMEOUT_S = 30.0
+
+
 def kafka_timeout() -> float:
     """Seconds to wait for one admin request (KGITOPS_KAFKA_TIMEOUT, default 30)."""
-    text = os.environ.get("KGITOPS_KAFKA_TIMEOUT", "30")
+    text = os.environ.get("KGITOPS_KAFKA_TIMEOUT", str(DEFAULT_TIMEOUT_S))
     try:
         value = float(text)
     except ValueError:
@@ -33,15 +38,6 @@ def kafka_timeout() -> float:
                          "unset it for the default of 30")
     return value
 
-
-def _timeout_at_import() -> float:
-    try:
-        return kafka_timeout()
-    except InputError:
-        return 30.0  # reported by the first command that connects
-
-
-DEFAULT_TIMEOUT_S = _timeout_at_import()
 
 # An unreachable cluster should be reported quickly, whatever the request timeout.
 CONNECT_TIMEOUT_S = 10.0
@@ -66,12 +62,3 @@ def kafka_client_config(cluster: ClusterSpec) -> dict[str, object]:
     config["logger"] = LIBRDKAFKA_LOGGER
     config["error_cb"] = ClientErrors(source, dict(cluster.kafka.properties), config)
     return config
-
-
-def bootstrap_for_display(cluster: ClusterSpec) -> str:
-    """The bootstrap servers as they can be shown: host names are not secrets."""
-    try:
-        return resolve(cluster.kafka.bootstrap_servers, setting="kafka.bootstrap_servers",
-                       source=cluster.source_file)
-    except Exception:
-        return cluster.kafka.bootstrap_servers

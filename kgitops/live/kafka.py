@@ -1,7 +1,7 @@
 """Reading the live cluster: brokers, topics, partitions, replica assignments and topic
 configs, in as few admin round trips as possible.
 
-    reader = KafkaReader(client_config)
+    reader = KafkaReader(admin)                 # or KafkaReader.from_config(client_config)
     live = reader.read(describe=cluster_spec.manages, expected_cluster_id=pin)
 
 Round trips: one DescribeCluster, one Metadata, and DescribeConfigs for the managed topics
@@ -13,13 +13,13 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Collection
 
-from confluent_kafka import KafkaError, KafkaException, TopicCollection
+from confluent_kafka import KafkaException, TopicCollection
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, ResourceType
 
 from kgitops.desired.topic_names import is_internal
 from kgitops.errors import ConnectionFailed, KgitopsError
 from kgitops.live.client_errors import BrokersRefused, ClientErrors, result_or_refusal
-from kgitops.live.kafka_errors import AUTHORIZATION_FAILURES, kafka_error_text
+from kgitops.live.kafka_errors import AUTHORIZATION_FAILURES, UnknownTopic, is_unknown_topic, kafka_error_text
 from kgitops.live.permissions import not_authorized
 from kgitops.live.connect import CONNECT_TIMEOUT_S, kafka_timeout
 from kgitops.model import Broker, LiveCluster, LiveConfigEntry, LivePartition, LiveTopic
@@ -40,26 +40,29 @@ class WrongCluster(KgitopsError):
 
 @dataclass
 class ReadStats:
-    """Round trips and time per phase, for plan timing output and the benchmark."""
+    """Round trips per phase, for plan timing output and the benchmark."""
 
     requests: dict[str, int] = field(default_factory=dict)
-    seconds: dict[str, float] = field(default_factory=dict)
 
-    def record(self, phase: str, started: float, requests: int = 1) -> None:
-        self.seconds[phase] = self.seconds.get(phase, 0.0) + time.perf_counter() - started
+    def record(self, phase: str, requests: int = 1) -> None:
         self.requests[phase] = self.requests.get(phase, 0) + requests
 
 
 class KafkaReader:
-    def __init__(self, client_config: dict[str, object], *, timeout: float | None = None,
-                 batch_size: int = DESCRIBE_CONFIGS_BATCH):
-        self.admin = AdminClient(client_config)
-        self.bootstrap = str(client_config.get("bootstrap.servers", ""))
-        errors = client_config.get("error_cb")
+    def __init__(self, admin: AdminClient, *, bootstrap: str = "", timeout: float | None = None,
+                 batch_size: int = DESCRIBE_CONFIGS_BATCH, errors: object = None):
+        self.admin = admin
+        self.bootstrap = bootstrap  # for messages
+        # The error_cb of the client settings: why the brokers refused us, told at once.
         self.errors = errors if isinstance(errors, ClientErrors) else None
         self.timeout = timeout if timeout is not None else kafka_timeout()
         self.batch_size = batch_size
         self.stats = ReadStats()
+
+    @classmethod
+    def from_config(cls, client_config: dict[str, object], **options) -> "KafkaReader":
+        return cls(AdminClient(client_config), bootstrap=str(client_config.get("bootstrap.servers", "")),
+                   errors=client_config.get("error_cb"), **options)
 
     def read(self, describe: Callable[[str], bool] | None = None, *, expected_cluster_id: str | None = None,
              config_keys: frozenset[str] | None = None, declared: Collection[str] = (),
@@ -82,7 +85,6 @@ class KafkaReader:
                 f"{self.bootstrap} is cluster {cluster_id}, but the cluster file pins cluster_id "
                 f"{expected_cluster_id}. Nothing was read or changed. Check the bootstrap servers (or the "
                 f"environment they come from), or update cluster_id if the cluster was rebuilt on purpose.")
-        started = time.perf_counter()
         early = sorted(declared)
         in_flight = self._send_describe_configs(early)
         topics = self.read_topics()
@@ -98,14 +100,11 @@ class KafkaReader:
             return self.read(describe, expected_cluster_id=expected_cluster_id, config_keys=config_keys,
                              declared=declared, attempt=1)
         answers.raise_if_partial()
-        if early or late:
-            self.stats.seconds["describe_configs"] = time.perf_counter() - started
         topics = {name: LiveTopic(t.name, t.partitions, configs.get(name, {}), t.topic_id)
                   for name, t in topics.items()}
         return LiveCluster(cluster_id=cluster_id, controller_id=controller, brokers=brokers, topics=topics)
 
     def describe_cluster(self) -> tuple[str, int | None, tuple[Broker, ...]]:
-        started = time.perf_counter()
         wait = min(self.timeout, CONNECT_TIMEOUT_S)
         try:
             result = result_or_refusal(self.admin.describe_cluster(request_timeout=wait), wait + 2, self.errors,
@@ -119,7 +118,7 @@ class KafkaReader:
                 + (f" (last client error: {last})" if last else "")
                 + ". Check that the brokers are up and reachable from here, and the kafka settings of the "
                 "cluster file.") from err
-        self.stats.record("describe_cluster", started)
+        self.stats.record("describe_cluster")
         brokers = tuple(sorted((Broker(n.id, n.host, n.port, n.rack) for n in result.nodes), key=lambda b: b.id))
         controller = result.controller.id if result.controller is not None else None
         return result.cluster_id, controller, brokers
@@ -138,13 +137,12 @@ class KafkaReader:
 
     def read_topics(self) -> dict[str, LiveTopic]:
         """Every non-internal topic with its partitions, from one Metadata request."""
-        started = time.perf_counter()
         try:
             metadata = self.admin.list_topics(timeout=self.timeout)
         except KafkaException as err:
             raise ConnectionFailed(f"reading topic metadata from {self.bootstrap} failed: "
                                    f"{kafka_error_text(err)}") from err
-        self.stats.record("metadata", started)
+        self.stats.record("metadata")
         topics = {}
         for name, meta in metadata.topics.items():
             if is_internal(name) or meta.error is not None and not meta.partitions:
@@ -198,11 +196,14 @@ class KafkaReader:
                         continue
                     # A topic created moments ago may not have reached the broker that
                     # answers yet: ask again, a bounded number of times.
-                    if _is_unknown_topic(err) and attempt < UNKNOWN_TOPIC_RETRIES:
+                    unknown = is_unknown_topic(err)
+                    if unknown and attempt < UNKNOWN_TOPIC_RETRIES:
                         retry.append(resource.name)
                         continue
-                    raise ConnectionFailed(f"describing the configs of topic {resource.name} failed: "
-                                           f"{kafka_error_text(err)}") from err
+                    message = f"describing the configs of topic {resource.name} failed: {kafka_error_text(err)}"
+                    if unknown:
+                        raise UnknownTopic(message, resource.name) from err
+                    raise ConnectionFailed(message) from err
                 if resource.name not in existing:
                     answers.hidden.append(resource.name)
                 else:
@@ -236,10 +237,6 @@ class ConfigAnswers:
 
 def _is_authorization_failure(err: KafkaException) -> bool:
     return bool(err.args) and hasattr(err.args[0], "code") and err.args[0].code() in AUTHORIZATION_FAILURES
-
-
-def _is_unknown_topic(err: KafkaException) -> bool:
-    return bool(err.args) and hasattr(err.args[0], "code") and err.args[0].code() == KafkaError.UNKNOWN_TOPIC_OR_PART
 
 
 def _config_entry(entry) -> LiveConfigEntry:

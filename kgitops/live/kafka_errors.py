@@ -6,6 +6,8 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from confluent_kafka import KafkaError, KafkaException
 
+from kgitops.errors import ConnectionFailed
+
 
 AUTHORIZATION_FAILURES = frozenset({
     KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.CLUSTER_AUTHORIZATION_FAILED,
@@ -25,3 +27,17 @@ def kafka_error_text(err: object) -> str:
     if isinstance(err, (TimeoutError, FutureTimeout)):
         return "no answer in time (are the brokers up and reachable?)"
     return str(err) or type(err).__name__
+
+
+class UnknownTopic(ConnectionFailed):
+    """A request named a topic the cluster does not know (UNKNOWN_TOPIC_OR_PART)."""
+
+    def __init__(self, message: str, topic: str):
+        super().__init__(message)
+        self.topic = topic
+
+
+def is_unknown_topic(err: object) -> bool:
+    if isinstance(err, KafkaException) and err.args:
+        err = err.args[0]
+    return isinstance(err, KafkaError) and err.code() == KafkaError.UNKNOWN_TOPIC_OR_PART

@@ -1,7 +1,7 @@
 """kafka-python's admin client, reached with the cluster file's librdkafka properties.
 
 confluent-kafka has no partition-reassignment API, kafka-python does; so RF changes use a
-second client. Users write one set of librdkafka-style properties (design.md section 2);
+second client. Users write one set of librdkafka-style properties (docs/format.md);
 this module translates them to KafkaAdminClient keyword arguments, and refuses, naming
 them, any it cannot honour: silently dropping a security setting could connect in a way
 the user did not intend. Messages name properties, never their values (secrets).

@@ -31,23 +31,21 @@ import httpx
 
 from kgitops.desired.interpolate import PLACEHOLDER, resolve
 from kgitops.errors import ConnectionFailed, InputError, KgitopsError, Rejected
-from kgitops.model import RegistryConnection
+from kgitops.live.connect import DEFAULT_TIMEOUT_S
+from kgitops.model import COMPATIBILITY_LEVELS, RegistryConnection
+from kgitops.wording import plural
 
 LOG = logging.getLogger("kgitops.registry")
 
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 ACCEPT = "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json; q=0.9, application/json; q=0.5"
 
-COMPATIBILITY_LEVELS = (
-    "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE",
-)
 def is_transitive(level: str | None) -> bool:
     return bool(level) and level.endswith("_TRANSITIVE")
 
 
 DEFAULT_GLOBAL_LEVEL = "BACKWARD"  # Confluent's default when the registry reports none
 
-DEFAULT_TIMEOUT_S = float(os.environ.get("KGITOPS_REGISTRY_TIMEOUT", "30"))
 DEFAULT_CONNECT_TIMEOUT_S = 5.0
 DEFAULT_MAX_ATTEMPTS = 4
 DEFAULT_BACKOFF_S = 0.2
@@ -224,7 +222,7 @@ class RegistryClient:
         url: str,
         *,
         auth: httpx.Auth | None = None,
-        timeout: float = DEFAULT_TIMEOUT_S,
+        timeout: float | None = None,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT_S,
         max_attempts: int = DEFAULT_MAX_ATTEMPTS,
         backoff: float = DEFAULT_BACKOFF_S,
@@ -237,6 +235,8 @@ class RegistryClient:
     ):
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
+        if timeout is None:
+            timeout = float(os.environ.get("KGITOPS_REGISTRY_TIMEOUT", DEFAULT_TIMEOUT_S))
         self.url = display_url or url_for_display(url)
         self.settings_in = settings_in  # where the connection settings are declared, for messages
         self.credential_variables: tuple[str, ...] = ()  # the environment variables auth comes from
@@ -436,7 +436,7 @@ class RegistryClient:
                 time.sleep(delay)
         raise RegistryUnavailable(
             f"the schema registry at {self.url} did not answer usefully while {doing} "
-            f"({last_failure}; {_plural(self.max_attempts, 'attempt')}); check schema_registry.url and that the registry "
+            f"({last_failure}; {plural(self.max_attempts, 'attempt')}); check schema_registry.url and that the registry "
             f"is running and reachable, then retry",
             subject=subject, registry_message=last_failure,
         )
@@ -595,9 +595,6 @@ def _describe(response: httpx.Response) -> str:
         return f"HTTP {response.status_code}, error {body.get('error_code')}: {body.get('message', '')}"
     return f"HTTP {response.status_code}"
 
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _retry_after(response: httpx.Response) -> float | None:

@@ -1,4 +1,4 @@
-"""Safety policy checked on the desired state alone (design.md section 5): what validate,
+"""Safety policy checked on the desired state alone (docs/architecture.md, "Policy"): what validate,
 plan and apply can all refuse before touching a cluster. Problems have kind="policy"
 (exit 3); warnings do not fail.
 
@@ -8,12 +8,12 @@ plan and apply can all refuse before touching a cluster. Problems have kind="pol
   declares none (nor do the cluster defaults) gets a warning: it relies on the broker
   default, which is 1 unless the brokers set it
 - partition budget: the declared topics' partitions (replicas not counted, as
-  kgitops.policy.live does) <= policy.max_partitions_per_cluster. The per-broker budget
-  needs the live broker count: see kgitops.policy.live.
+  kgitops.kinds.topic.policy does) <= policy.max_partitions_per_cluster. The per-broker budget
+  needs the live broker count: see kgitops.kinds.topic.policy.
 - a policy exception that relaxes nothing the topic needs gets a warning
 
 What needs the live cluster (RF vs broker count, budgets with existing topics, blast
-radius) is in kgitops.policy.live.
+radius) is in kgitops.kinds.topic.policy.
 """
 from __future__ import annotations
 

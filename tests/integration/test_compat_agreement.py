@@ -21,9 +21,8 @@ import pytest
 
 from kgitops.avro.compatibility import check
 from kgitops.live.registry_client import RegistryClient, RegistryError, is_transitive
+from tests.avro_cases import CASES
 
-avro_cases = pytest.importorskip("tests.avro_cases", reason="the Avro case table is not written yet")
-CASES = avro_cases.CASES
 
 # case id -> how the registry here (Apicurio 3.3.3) differs from Confluent. Empty: on every
 # case the verdicts agree (how they are reported can differ; see docs/compatibility.md).

@@ -18,7 +18,7 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 
-from kgitops.apply.replication import apply_replication_changes
+from kgitops.kinds.topic.replication import apply_replication_changes
 from kgitops.live.reassign import Reassigner, list_in_progress
 from kgitops.live.throttle import (
     BROKER_THROTTLE_KEYS,
@@ -30,8 +30,8 @@ from kgitops.live.throttle import (
     throttle_plan,
 )
 from kgitops.model import Broker
-from kgitops.diff.placement import reassign_for_replication_factor
-from kgitops.plan import ChangeReplicationFactor
+from kgitops.kinds.topic.placement import reassign_for_replication_factor
+from kgitops.kinds.topic.actions import ChangeReplicationFactor
 
 BROKER_IDS = (1, 2, 3)
 

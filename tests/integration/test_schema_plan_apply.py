@@ -9,13 +9,14 @@ from typing import Iterator
 
 import pytest
 
-from kgitops.apply.schemas import apply_schema_actions
-from kgitops.diff.subjects import check_against_registry, diff_subjects
+from kgitops.kinds.subject.apply import apply_schema_actions
+from kgitops.kinds.subject.compare import diff_subjects
+from kgitops.kinds.subject.read import check_against_registry
 from kgitops.errors import Problem
 from kgitops.live.registry import read_registry
 from kgitops.live.registry_client import BasicAuth, RegistryClient
 from kgitops.model import ClusterSpec, KafkaConnection, Location, Policy, SubjectSpec
-from kgitops.plan import DeleteSubject, RegisterSchema, SetCompatibility
+from kgitops.kinds.subject.actions import DeleteSubject, RegisterSchema, SetCompatibility
 
 
 def record(*fields: dict, **extra: object) -> dict:

@@ -5,11 +5,11 @@ import json
 
 import pytest
 
-from kgitops.diff.subjects import diff_subjects, level_change_risks
+from kgitops.kinds.subject.compare import diff_subjects, level_change_risks
 from kgitops.desired.topic_names import topic_of_subject
 from kgitops.live.registry import managed_subjects
 from kgitops.model import ClusterSpec, KafkaConnection, LiveRegistry, LiveSubject, Location, Policy, SubjectSpec
-from kgitops.plan import DeleteSubject, RegisterSchema, SetCompatibility
+from kgitops.kinds.subject.actions import DeleteSubject, RegisterSchema, SetCompatibility
 
 
 def schema(*fields: dict) -> str:
@@ -62,9 +62,9 @@ def test_a_compatible_change_registers_the_next_version():
     assert kinds(actions) == [RegisterSchema] and actions[0].previous_version == 1 and problems == []
 
 
-def test_an_incompatible_change_is_a_policy_problem_and_no_action():
+def test_an_incompatible_change_is_a_policy_problem_and_stays_in_the_plan_refused():
     actions, problems = diff_subjects(cluster(spec(V2_BAD)), live(registered(V1)))
-    assert actions == []
+    assert [a.kind for a in actions] == ["register_schema"]  # kept in the plan, refused
     [problem] = problems
     assert (problem.kind, problem.severity, problem.file) == ("policy", "error", "/repo/schemas/order.avsc")
     assert "orders-value" in problem.message and "Order.b" in problem.message
@@ -89,7 +89,7 @@ def test_a_transitive_level_checks_the_whole_history():
     current = registered(V1, version=2, level="BACKWARD_TRANSITIVE", history=history)
     candidate = schema(A, {"name": "b", "type": "string", "default": ""})
     actions, problems = diff_subjects(cluster(spec(candidate)), live(current))
-    assert actions == [] and [p.kind for p in problems] == ["policy"]
+    assert [a.kind for a in actions] == ["register_schema"] and [p.kind for p in problems] == ["policy"]
     assert "version 1" in problems[0].message
 
 

@@ -8,7 +8,7 @@ import yaml
 
 from kgitops.desired.loader import load_cluster
 from kgitops.desired.topic_configs import parse_config_value
-from kgitops.diff.topics import diff_topics
+from kgitops.kinds.topic.compare import diff_topics
 from kgitops.errors import InputError
 from kgitops.importer import (IMPORT_REASON, ConfigValue, ImportedSchema, ImportedTopic, RegistryFindings,
                               build_import, check_imported_files, config_value, group_topics, policy_exceptions,
@@ -235,17 +235,12 @@ class FakeReader:
         self.existing, self.vanished, self.calls = existing, vanished, []
 
     def describe_topic_configs(self, names):
-        from confluent_kafka import KafkaError, KafkaException
-
-        from kgitops.errors import ConnectionFailed
+        from kgitops.live.kafka_errors import UnknownTopic
 
         self.calls.append(list(names))
         for name in names:
             if name in self.vanished:
-                try:
-                    raise KafkaException(KafkaError(KafkaError.UNKNOWN_TOPIC_OR_PART))
-                except KafkaException as err:
-                    raise ConnectionFailed(f"describing the configs of topic {name} failed") from err
+                raise UnknownTopic(f"describing the configs of topic {name} failed", name)
         return {name: {} for name in names}
 
     def read_topics(self):

@@ -6,12 +6,13 @@ import json
 
 import pytest
 
-from kgitops.apply.outcome import Outcome
+from kgitops.kinds.base import Outcome
 from kgitops.bookkeeping.audit import FAILED, INTERRUPTED, PARTIAL, SUCCEEDED, apply_record, encode, overall_result, read_file
 from kgitops.bookkeeping.lock import (ABANDONED, ACQUIRED, ACQUIRING, EXPIRED, HEARTBEAT, HELD, PROBE, RELEASED,
                           RELEASED_STATUS, Identity, LockRecord, decode_record, encode_record, heartbeat_interval,
                           held_message, lock_view)
-from kgitops.plan import CreateTopic, DeleteTopic, Plan
+from kgitops.plan import Plan
+from kgitops.kinds.topic.actions import CreateTopic, DeleteTopic
 
 T0 = 1_700_000_000_000  # broker time, ms
 

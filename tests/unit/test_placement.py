@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kgitops.model import Broker
-from kgitops.diff.placement import reassign_for_replication_factor
+from kgitops.kinds.topic.placement import reassign_for_replication_factor
 
 
 def brokers(*ids: int, racks: dict[int, str] | None = None) -> list[Broker]:
@@ -160,7 +160,7 @@ def test_added_replicas_balance_an_unevenly_loaded_cluster():
         (dict(current={0: (1,)}, brokers=brokers(1, 2, 3), target_rf=4), "needs 4 brokers, but the cluster has 3"),
         (dict(current={0: (1,)}, brokers=brokers(1, 2, 3), target_rf=0), "at least 1"),
         (dict(current={0: (1,)}, brokers=brokers(1, 2, 3), target_rf=-2), "at least 1"),
-        (dict(current={0: (1,)}, brokers=brokers(), target_rf=1), "has 0 live broker(s) (none)"),
+        (dict(current={0: (1,)}, brokers=brokers(), target_rf=1), "has 0 live broker(s) (broker ids: none)"),
         (dict(current={0: (1, 9)}, brokers=brokers(1, 2, 3), target_rf=3), "broker(s) 9, which are not live"),
         (dict(current={0: ()}, brokers=brokers(1, 2, 3), target_rf=2), "no replicas"),
         (dict(current={0: (1, 1)}, brokers=brokers(1, 2, 3), target_rf=3), "lists a broker twice"),

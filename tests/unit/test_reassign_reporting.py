@@ -5,7 +5,7 @@ import io
 
 import kafka.errors
 
-from kgitops.apply.replication import StderrProgress
+from kgitops.kinds.topic.replication import StderrProgress
 from kgitops.live.reassign import (
     PartitionReplicas,
     PartitionSync,

@@ -4,8 +4,10 @@ from __future__ import annotations
 import json
 
 from kgitops.errors import Problem
-from kgitops.plan import (AddPartitions, AlterTopicConfig, ConfigChange, CreateTopic, DeleteTopic, Plan,
-                          RegisterSchema, plan_from_dict)
+from kgitops.kinds import action_types
+from kgitops.plan import Plan, plan_from_dict
+from kgitops.kinds.topic.actions import AddPartitions, AlterTopicConfig, ConfigChange, CreateTopic, DeleteTopic
+from kgitops.kinds.subject.actions import RegisterSchema
 from kgitops.render.json_format import render_json
 from kgitops.render.markdown import MARKER, render_markdown
 from kgitops.render.text import render_text
@@ -63,7 +65,7 @@ def test_markdown_never_exceeds_the_comment_limit():
 
 def test_json_is_versioned_and_round_trips():
     data = json.loads(render_json(sample_plan()))
-    assert data["format_version"] == 1
-    assert data["summary"] == {"create": 2, "change": 2, "delete": 1, "unmanaged": 1, "refusals": 0}
+    assert data["format_version"] == 2
+    assert data["summary"] == {"create": 2, "change": 2, "delete": 1, "refused": 0, "unmanaged": 1, "refusals": 0}
     assert [a["kind"] for a in data["actions"]][:2] == ["create_topic", "alter_topic_config"]
-    assert plan_from_dict(data) == sample_plan()
+    assert plan_from_dict(data, action_types()) == sample_plan()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from kgitops.diff import risks
+from kgitops.kinds.topic import risks
 
 
 @pytest.mark.parametrize("key,before,after,expected", [

@@ -19,13 +19,15 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from kgitops.avro import compatibility
+from kgitops.avro.diff import schema_changes
+from kgitops.desired.loader import display_path
 from kgitops.avro.schema import normalised
 from kgitops.errors import InputError, Problem
 from kgitops.desired.topic_names import is_claimed, topic_of_subject
-from kgitops.live.registry import read_registry
-from kgitops.live.registry_client import DEFAULT_GLOBAL_LEVEL, RegistryClient
+from kgitops.live.registry_client import DEFAULT_GLOBAL_LEVEL
 from kgitops.model import ClusterSpec, LiveRegistry, LiveSubject, SubjectSpec
-from kgitops.plan import Action, DeleteSubject, RegisterSchema, SetCompatibility
+from kgitops.plan import Action
+from kgitops.kinds.subject.actions import DeleteSubject, RegisterSchema, SetCompatibility
 
 NONE_RISK = "compatibility NONE: the registry checks nothing; consumers may fail on records written with the new schema"
 
@@ -137,7 +139,7 @@ def registration_action(spec: SubjectSpec, live: LiveSubject,
     try:
         desired = canonical_form(spec.schema, spec.schema_type, spec.schema_file)
     except InputError as err:
-        return None, list(err.problems) or [Problem(err.message, file=spec.schema_file)]
+        return None, list(err.problems) or [Problem(err.message, file=display_path(spec.schema_file))]
     if live.version is None or live.schema is None:
         return _register(spec, live, effective), []
     if _canonical_or_none(live.schema, live.schema_type) == desired:
@@ -145,18 +147,21 @@ def registration_action(spec: SubjectSpec, live: LiveSubject,
     registered = _registered_version(spec, live, desired)
     if registered is not None:
         return None, [_already_registered_warning(spec, live, registered)]
-    problems = local_check(spec, live, effective)
-    if any(p.severity == "error" for p in problems):
-        return None, problems
-    return _register(spec, live, effective), problems
+    # An incompatible schema stays in the plan with its refusals (the plan is then refused
+    # as a whole and never applied), so the reviewer sees what was asked for.
+    return _register(spec, live, effective), local_check(spec, live, effective)
 
 
 def _register(spec: SubjectSpec, live: LiveSubject, effective: EffectiveLevel) -> RegisterSchema:
     is_new_version = live.version is not None
     risks = (NONE_RISK,) if is_new_version and effective.level == "NONE" else ()
-    return RegisterSchema(subject=spec.subject, schema=spec.schema, schema_file=spec.schema_file,
+    changes: tuple[str, ...] = ()
+    if is_new_version and live.schema and spec.schema_type == "AVRO" == live.schema_type:
+        changes = tuple(schema_changes(live.schema, spec.schema))
+    return RegisterSchema(subject=spec.subject, schema=spec.schema, schema_file=display_path(spec.schema_file),
                           schema_type=spec.schema_type, previous_version=live.version,
-                          topic=spec.topic or topic_of_subject(spec.subject), risks=risks)
+                          topic=spec.topic or topic_of_subject(spec.subject), risks=risks,
+                          level=effective.level if is_new_version else None, changes=changes)
 
 
 def _registered_version(spec: SubjectSpec, live: LiveSubject, desired: str) -> int | None:
@@ -181,7 +186,7 @@ def _already_registered_warning(spec: SubjectSpec, live: LiveSubject, version: i
                    f"version {live.version} stays the latest and nothing is planned (producers looking up their "
                    f"schema still find version {version}); declare version {live.version}'s schema, or delete the "
                    f"later versions deliberately to roll back")
-    return Problem(message, file=spec.schema_file, severity="warning")
+    return Problem(message, file=display_path(spec.schema_file), severity="warning")
 
 
 def local_check(spec: SubjectSpec, live: LiveSubject, effective: EffectiveLevel) -> list[Problem]:
@@ -195,17 +200,17 @@ def local_check(spec: SubjectSpec, live: LiveSubject, effective: EffectiveLevel)
         notes.append(Problem(
             f"subject {spec.subject}: {effective.level} checks every earlier version but only version "
             f"{live.version} was read; the registry checks the others when applying",
-            file=spec.schema_file, severity="warning"))
+            file=display_path(spec.schema_file), severity="warning"))
     try:
         result = compatibility.check(spec.schema, texts, effective.level)
     except InputError as err:
         return notes + [Problem(f"subject {spec.subject}: could not check compatibility locally ({err.message}); "
-                                f"the registry checks it when applying", file=spec.schema_file, severity="warning")]
+                                f"the registry checks it when applying", file=display_path(spec.schema_file), severity="warning")]
     return notes + [
         Problem(
             f"subject {spec.subject}: the new schema is not {effective.level} compatible ({effective.source}): "
             f"{inc.path}: {inc.reason} ({_direction(inc, versions)})",
-            file=spec.schema_file, kind="policy",
+            file=display_path(spec.schema_file), kind="policy", resource=f"subject {spec.subject}",
         )
         for inc in result.incompatibilities
     ]
@@ -248,7 +253,7 @@ def _canonical_or_none(text: str, schema_type: str) -> str | None:
 
 def _where(spec: SubjectSpec) -> dict[str, object]:
     if spec.location is None:
-        return {"file": spec.schema_file}
+        return {"file": display_path(spec.schema_file)}
     return {"file": spec.location.file, "line": spec.location.line, "column": spec.location.column}
 
 
@@ -275,18 +280,3 @@ def diff_claimed_subjects(cluster: ClusterSpec, live: LiveRegistry) -> tuple[lis
                 f"subject {name} belongs to owned topic {topic_of_subject(name)} but is not declared; kept, "
                 f"because policy.allow_subject_deletion is false", file=cluster.source_file, severity="warning"))
     return actions, problems
-
-
-# ---------------------------------------------------------------------------
-# validate
-# ---------------------------------------------------------------------------
-
-
-def check_against_registry(cluster: ClusterSpec, client: RegistryClient) -> list[Problem]:
-    """The local checker against what the registry holds now (latest versions, and every
-    version where the effective level is transitive), for `kgitops validate`. Reads only the
-    declared subjects; raises RegistryUnavailable (a ConnectionFailed) when the registry
-    cannot be reached, so validate can say it skipped this check."""
-    live = read_registry(client, cluster, include_claimed=False)
-    _, problems = diff_subjects(cluster, live)
-    return problems

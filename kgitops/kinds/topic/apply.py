@@ -11,9 +11,9 @@ from typing import Callable, Sequence, TypeVar
 from confluent_kafka.admin import (AdminClient, AlterConfigOpType, ConfigEntry, ConfigResource, NewPartitions,
                                    NewTopic, ResourceType)
 
-from kgitops.apply.outcome import Outcome
+from kgitops.kinds.base import Outcome
 from kgitops.live.kafka_errors import kafka_error_text
-from kgitops.plan import AddPartitions, AlterTopicConfig, CreateTopic, DeleteTopic
+from kgitops.kinds.topic.actions import AddPartitions, AlterTopicConfig, CreateTopic, DeleteTopic
 
 Report = Callable[[Outcome], None]
 T = TypeVar("T")

@@ -68,6 +68,13 @@ def min_insync_vs_replication(min_insync: int | None, replication_factor: int) -
             f"fail as soon as one replica is down or lagging"]
 
 
+def min_insync_after_replication(min_insync: int, rf_before: int, rf_after: int) -> list[str]:
+    return [f"min.insync.replicas is set to {min_insync} only after the replication factor reaches {rf_after}: "
+            f"setting it first would leave min.insync.replicas >= replication factor {rf_before} for the whole "
+            f"reassignment, when acks=all writes fail with one broker down; if the reassignment does not "
+            f"complete, min.insync.replicas stays as it is"]
+
+
 def replication_change(before: int, after: int, partitions: int) -> list[str]:
     if after == before:
         return []

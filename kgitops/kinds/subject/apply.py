@@ -3,7 +3,8 @@
 Order, per subject: the level first (the new version is then checked, by us at plan time
 and by the registry now, with the level it will live under), then the registration.
 Subjects are independent, so they run concurrently over the shared client. Deletions come
-last, and only when every constructive schema action succeeded (design.md section 6).
+last, and only when every constructive schema action succeeded (docs/architecture.md,
+"Apply order").
 
 Every action yields an Outcome with the registry's exact error. Re-running is harmless:
 registering a schema the subject already holds returns its id and makes no new version,
@@ -16,10 +17,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterable, Sequence
 
-from kgitops.apply.outcome import Outcome
+from kgitops.desired.loader import display_path
+from kgitops.kinds.base import Outcome
 from kgitops.errors import KgitopsError
 from kgitops.live.registry_client import RegistryClient, SubjectNotFound, is_transitive
-from kgitops.plan import Action, DeleteSubject, RegisterSchema, SetCompatibility
+from kgitops.plan import Action
+from kgitops.kinds.subject.actions import DeleteSubject, RegisterSchema, SetCompatibility
 
 SCHEMA_ACTIONS = (SetCompatibility, RegisterSchema, DeleteSubject)
 
@@ -88,7 +91,7 @@ def register_schema(client: RegistryClient, action: RegisterSchema, global_level
         if not compatible:
             details = "; ".join(messages) if messages else "the registry gave no details"
             return Outcome(action, ok=False, error=(
-                f"the schema registry at {client.url} says the schema in {action.schema_file} is not {level} "
+                f"the schema registry at {client.url} says the schema in {display_path(action.schema_file)} is not {level} "
                 f"compatible with subject {action.subject} ({details}); nothing was registered"))
         client.register(action.subject, action.schema, action.schema_type)
     except KgitopsError as err:

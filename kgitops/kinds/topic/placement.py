@@ -84,7 +84,7 @@ def _check_target(target_rf: int, live: Sequence[int]) -> None:
         listed = ", ".join(map(str, live)) or "none"
         raise ValueError(
             f"replication factor {target_rf} needs {target_rf} brokers, but the cluster has "
-            f"{len(live)} live broker(s) ({listed}); each replica must live on a different broker"
+            f"{len(live)} live broker(s) (broker ids: {listed}); each replica must live on a different broker"
         )
 
 

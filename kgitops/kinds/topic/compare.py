@@ -10,11 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from kgitops.desired.topic_configs import canonical_value
-from kgitops.diff import risks
+from kgitops.kinds.topic import risks
 from kgitops.errors import Problem
 from kgitops.model import ClusterSpec, LiveCluster, LiveConfigEntry, LiveTopic, TopicSpec
-from kgitops.plan import (Action, AddPartitions, AlterTopicConfig, ChangeReplicationFactor, ConfigChange,
-                          CreateTopic, DeleteTopic)
+from kgitops.plan import Action
+from kgitops.kinds.topic.actions import (AddPartitions, AlterTopicConfig, AlterTopicConfigAfterReplication,
+                                         ChangeReplicationFactor, ConfigChange, CreateTopic, DeleteTopic)
 
 # Set by partition reassignments (kgitops' own RF changes among them), never declared.
 UNMANAGED_CONFIGS = frozenset({"leader.replication.throttled.replicas", "follower.replication.throttled.replicas"})
@@ -44,8 +45,8 @@ def diff_topics(cluster: ClusterSpec, live: LiveCluster) -> TopicDiff:
             result.actions.append(create_topic(spec))
             continue
         compare_partitions(spec, current, result)
-        compare_replication(spec, current, live, result)
-        compare_configs(spec, current, result)
+        rf_change = compare_replication(spec, current, live, result)
+        compare_configs(spec, current, result, rf_before=current.replication_factor if rf_change else None)
         report_leftover_throttle(spec, current, live, result)
     declared = {t.name for t in cluster.topics}
     for name in sorted(set(live.topics) - declared):
@@ -78,10 +79,11 @@ def compare_partitions(spec: TopicSpec, current: LiveTopic, result: TopicDiff) -
             f"topic {spec.name}: partitions cannot decrease from {before} to {after}: Kafka cannot remove "
             f"partitions. Keep partitions: {before}, or create a new topic with {after} partitions and move "
             f"producers and consumers to it (kgitops never deletes and recreates a topic)",
-            kind="input", **_where(spec)))
+            kind="input", resource=f"topic {spec.name}", **_where(spec)))
 
 
-def compare_replication(spec: TopicSpec, current: LiveTopic, live: LiveCluster, result: TopicDiff) -> None:
+def compare_replication(spec: TopicSpec, current: LiveTopic, live: LiveCluster, result: TopicDiff) -> bool:
+    """Plan the replication-factor change, if any; True when one is planned."""
     moving = live.reassignments.get(spec.name)
     if moving:
         # Kafka finishes a reassignment by itself; starting another would duplicate it.
@@ -89,26 +91,27 @@ def compare_replication(spec: TopicSpec, current: LiveTopic, live: LiveCluster, 
         result.warnings.append(Problem(
             f"topic {spec.name}: a partition reassignment is still in progress on partitions {parts}; "
             f"replication changes for this topic wait until it completes", severity="warning", **_where(spec)))
-        return
+        return False
     before, after = current.replication_factor, spec.replication_factor
     if before == after:
-        return
+        return False
     current_assignment = {p.id: p.replicas for p in current.partitions}
     try:
         assignment = plan_assignment(current_assignment, live, after)
     except ValueError as err:
-        # Policy (RF above the broker count) reports this with its own message; keep the
-        # action out of the plan so nothing half-planned can be applied.
+        # The change stays in the plan, refused, with no assignment: a plan with a refusal
+        # is never applied, and the reviewer sees what was asked for and why it cannot be.
         result.refusals.append(Problem(f"topic {spec.name}: replication factor {before} -> {after}: {err}",
-                                       kind="policy", **_where(spec)))
-        return
+                                       kind="policy", resource=f"topic {spec.name}", **_where(spec)))
+        assignment = {}
     result.actions.append(ChangeReplicationFactor(
         topic=spec.name, before=before, after=after, current=current_assignment, assignment=assignment,
         risks=tuple(risks.replication_change(before, after, current.partition_count))))
+    return True
 
 
 def plan_assignment(current: dict[int, tuple[int, ...]], live: LiveCluster, target_rf: int) -> dict[int, tuple[int, ...]]:
-    from kgitops.diff.placement import reassign_for_replication_factor
+    from kgitops.kinds.topic.placement import reassign_for_replication_factor
 
     racks = {b.id: b.rack for b in live.brokers}
     return {p: tuple(r) for p, r in reassign_for_replication_factor(
@@ -123,9 +126,12 @@ def source_name(entry: LiveConfigEntry | None) -> str | None:
     return SOURCE_NAMES.get(entry.source, entry.source.lower()) if entry is not None else None
 
 
-def compare_configs(spec: TopicSpec, current: LiveTopic, result: TopicDiff) -> None:
+def compare_configs(spec: TopicSpec, current: LiveTopic, result: TopicDiff, rf_before: int | None = None) -> None:
+    """Config changes; with `rf_before` (a replication-factor change is planned from it), a
+    min.insync.replicas raised to rf_before or above is applied after the reassignment, so
+    that min.insync.replicas stays below the replication factor at every step."""
     changes: list[ConfigChange] = []
-    notes: list[str] = []
+    notes: dict[str, list[str]] = {}
     for key, wanted in sorted(spec.config.items()):
         entry = current.config.get(key)
         have = effective_value(entry)
@@ -134,14 +140,28 @@ def compare_configs(spec: TopicSpec, current: LiveTopic, result: TopicDiff) -> N
         if have is not None and (have == wanted or canonical_value(key, have) == canonical_value(key, wanted)):
             continue
         changes.append(ConfigChange(key=key, before=have, after=wanted, op="set", before_source=source_name(entry)))
-        notes += config_risks(key, have, wanted, spec)
+        notes[key] = config_risks(key, have, wanted, spec)
     for key, entry in sorted(current.config.items()):
         if entry.is_topic_override and key not in spec.config and key not in UNMANAGED_CONFIGS:
             changes.append(ConfigChange(key=key, before=entry.value, after=None, op="reset",
                                         before_source=source_name(entry),
                                         after_note="override removed: the broker default applies"))
-    if changes:
-        result.actions.append(AlterTopicConfig(topic=spec.name, changes=tuple(changes), risks=tuple(notes)))
+    late = [c for c in changes if rf_before is not None and _waits_for_replication(c, rf_before)]
+    early = [c for c in changes if c not in late]
+    def risks_of(group: list[ConfigChange]) -> tuple[str, ...]:
+        return tuple(note for c in group for note in notes.get(c.key, ()) if c.op == "set")
+
+    if early:
+        result.actions.append(AlterTopicConfig(topic=spec.name, changes=tuple(early), risks=risks_of(early)))
+    if late:
+        result.actions.append(AlterTopicConfigAfterReplication(
+            topic=spec.name, changes=tuple(late), risks=risks_of(late) + tuple(risks.min_insync_after_replication(
+                int(late[0].after or 0), rf_before or 0, spec.replication_factor))))
+
+
+def _waits_for_replication(change: ConfigChange, rf_before: int) -> bool:
+    return (change.key == "min.insync.replicas" and change.op == "set" and change.after is not None
+            and change.after.isdigit() and int(change.after) >= rf_before)
 
 
 def report_leftover_throttle(spec: TopicSpec, current: LiveTopic, live: LiveCluster, result: TopicDiff) -> None:
@@ -177,8 +197,12 @@ def compare_claimed_undeclared(cluster: ClusterSpec, topic: LiveTopic, result: T
                                           risks=tuple(risks.topic_deletion(topic.name))))
         return
     loc = cluster.policy.location
+    # The deletion stays in the plan, refused: the reviewer sees what Git now says.
+    result.actions.append(DeleteTopic(topic=topic.name, partitions=topic.partition_count,
+                                      replication_factor=topic.replication_factor,
+                                      risks=tuple(risks.topic_deletion(topic.name))))
     result.refusals.append(Problem(
         f"topic {topic.name} is claimed by owned_prefixes but no longer declared, and topic deletion is "
         f"disabled (policy.allow_topic_deletion: false). Declare it again, or set allow_topic_deletion: true "
         f"in {cluster.source_file} to delete it",
-        kind="policy", file=cluster.source_file, line=loc.line if loc else None))
+        kind="policy", file=cluster.source_file, line=loc.line if loc else None, resource=f"topic {topic.name}"))

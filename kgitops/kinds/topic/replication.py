@@ -1,5 +1,6 @@
 """Apply replication-factor changes: one partition reassignment for every topic, optionally
-throttled, waited on until every target replica is in the ISR (design.md section 6).
+throttled, waited on until every target replica is in the ISR (docs/architecture.md,
+"Apply order").
 
 Re-running is safe: partitions already at their target are not sent again, and a target
 that is still moving from an interrupted run is simply sent again (Kafka keeps going).
@@ -9,11 +10,11 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass, field
-from typing import Mapping, Sequence, TextIO
+from typing import Callable, Mapping, Sequence, TextIO
 
 from confluent_kafka.admin import AdminClient
 
-from kgitops.apply.outcome import Outcome
+from kgitops.kinds.base import Outcome
 from kgitops.errors import InputError, KgitopsError
 from kgitops.live.reassign import (
     PartitionReplicas,
@@ -26,9 +27,9 @@ from kgitops.live.reassign import (
     format_pending,
 )
 from kgitops.live.throttle import ReplicationThrottle, throttle_left_behind, throttle_plan
-from kgitops.plan import ChangeReplicationFactor
+from kgitops.kinds.topic.actions import ChangeReplicationFactor
 
-DEFAULT_TIMEOUT_S = 600.0
+REASSIGNMENT_TIMEOUT_S = 600.0
 
 
 class StderrProgress:
@@ -75,8 +76,9 @@ def apply_replication_changes(
     actions: Sequence[ChangeReplicationFactor],
     *,
     throttle_bytes_per_sec: int | None = None,
-    timeout: float = DEFAULT_TIMEOUT_S,
+    timeout: float = REASSIGNMENT_TIMEOUT_S,
     progress: ProgressCallback | None = None,
+    connect: Callable[[], Reassigner] | None = None,
 ) -> list[Outcome]:
     """Reassign the partitions of every action in one AlterPartitionReassignments request
     and wait until they are in sync; one Outcome per action, in order, with the exact
@@ -89,7 +91,7 @@ def apply_replication_changes(
         return []
     _check_throttle(throttle_bytes_per_sec)
     try:
-        reassigner = Reassigner.connect(client_props)
+        reassigner = connect() if connect is not None else Reassigner.connect(client_props)
     except KgitopsError as exc:
         return [Outcome(a, ok=False, error=exc.message) for a in actions]
     with reassigner:
