@@ -389,3 +389,26 @@ def test_the_tls_files_are_regenerated_when_one_is_missing(tmp_path):
     files.client_key.unlink()
     again = certs.ensure_tls_files(tmp_path)
     assert all(p.exists() for p in again.all_files()) and again.ca_cert.read_text() != first
+
+
+def test_a_principal_that_may_read_but_not_create_plans_and_its_apply_fails_naming_the_acls(
+        layout, prefix, sr_password, tmp_path, capsys, monkeypatch):
+    from confluent_kafka.admin import ResourceType
+
+    user, password = f"kg-{secrets.token_hex(4)}", f"canary-{secrets.token_hex(12)}"
+    _new_user(layout, user, password)
+    writes = {"CREATE", "ALTER", "ALTER_CONFIGS", "DELETE"}
+    secure.grant(layout, [b for b in secure.kgitops_acl_bindings(f"User:{user}", topics=prefix,
+                                                                 topic_pattern="PREFIXED")
+                          if not (b.restype == ResourceType.TOPIC and b.name == prefix and b.operation.name in writes)])
+    _wait_until_user_works(layout, user, password)
+    _env(monkeypatch, layout, user, password, sr_password)
+    monkeypatch.setenv("KGITOPS_AUDIT_FILE", str(tmp_path / "audit.jsonl"))
+    name = f"{prefix}readonly"
+    cluster = _cluster(tmp_path, layout, f"sec-ro-{user}", [{"name": name, "partitions": 1}])
+    assert run_cli(capsys, "plan", "-c", str(cluster), "--detailed-exitcode").code == 2
+    applied = run_cli(capsys, "apply", "-c", str(cluster), "--auto-approve")
+    assert applied.code == 1, applied.text
+    assert f"create topic {name}: TOPIC_AUTHORIZATION_FAILED" in applied.text
+    assert "lists the minimal ACLs kgitops needs" in applied.text
+    assert name not in _admin(layout).list_topics(timeout=10).topics
