@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="exit 1 when the plan warns about cluster health (brokers down, partitions offline, "
                         "under-replicated or under min.insync.replicas)")
     p.add_argument("--no-color", action="store_true", help="plain text output")
+    p.add_argument("--no-impact", action="store_true",
+                   help="skip the live impact of risky changes (records deleted, consumer groups affected)")
+    p.add_argument("--throttle", type=_byte_rate, metavar="RATE",
+                   help="the apply --throttle to estimate replication-factor changes with, e.g. 50MiB")
 
     p = sub.add_parser("apply", help="reconcile the cluster with the desired state")
     _cluster_arg(p)

@@ -83,6 +83,7 @@ class Policy:
     max_partitions_per_cluster: int = 20000
     max_topic_deletions_per_apply: int = 5
     max_partition_increase_percent: int = 100
+    max_acl_deletions_per_apply: int = 20
     exceptions: tuple[PolicyException, ...] = ()
     location: Location | None = None
     # Where each rule was set in the cluster file; a rule left at its default has none.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Mapping
 
 from kgitops.errors import Problem
@@ -87,6 +87,8 @@ class Plan:
     cluster_id: str | None
     actions: tuple[Action, ...] = ()
     unmanaged_topics: tuple[str, ...] = ()
+    # Live resources of the other kinds left alone (neither declared nor owned), by kind.
+    unmanaged: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     refusals: tuple[Problem, ...] = ()  # policy violations (exit 3) and impossible changes (exit 1)
     warnings: tuple[Problem, ...] = ()
     live_fingerprint: str = ""
@@ -156,6 +158,7 @@ def plan_to_dict(plan: Plan) -> dict:
         "actions": [_jsonable(a.to_dict()) for a in plan.actions],
         "resources": [_resource_dict(change, plan.actions) for change in plan.resources()],
         "unmanaged_topics": list(plan.unmanaged_topics),
+        "unmanaged": {kind: list(names) for kind, names in plan.unmanaged.items()},
         "refusals": [p.to_dict() for p in plan.refusals],
         "warnings": [p.to_dict() for p in plan.warnings],
         "fingerprints": {"live": plan.live_fingerprint, "desired": plan.desired_fingerprint},
@@ -196,6 +199,7 @@ def plan_from_dict(data: dict, action_types: Mapping[str, type[Action]]) -> Plan
         cluster_id=data.get("cluster_id"),
         actions=tuple(_action_from_dict(a, action_types) for a in data["actions"]),
         unmanaged_topics=tuple(data.get("unmanaged_topics", ())),
+        unmanaged={kind: tuple(names) for kind, names in data.get("unmanaged", {}).items()},
         refusals=tuple(Problem(**p) for p in data.get("refusals", ())),
         warnings=tuple(Problem(**p) for p in data.get("warnings", ())),
         live_fingerprint=data["fingerprints"]["live"],

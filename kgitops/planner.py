@@ -62,7 +62,7 @@ class PlanRun:
 def load(cluster_file: str, kinds: Sequence[ResourceKind] = KINDS) -> Desired:
     started = time.perf_counter()
     loaded = load_cluster(cluster_file, kinds)
-    problems = check_desired(loaded.cluster)
+    problems = check_desired(loaded.cluster) + [p for kind in kinds for p in kind.check_desired(loaded.cluster)]
     violations = tuple(p for p in problems if p.severity == "error")
     warnings = tuple(loaded.warnings) + tuple(p for p in problems if p.severity == "warning")
     return Desired(loaded.cluster, violations, warnings, desired_fingerprint(loaded.cluster),

@@ -4,11 +4,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from kgitops import planner
+from kgitops.kinds.topic.impact import Impacts, read_impacts
 from kgitops.live.clients import connect
-from kgitops.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, exit_code_for
+from kgitops.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, Problem, exit_code_for
 from kgitops.plan import Plan, plan_to_dict
 from kgitops.render.json_format import render_json
 from kgitops.render.markdown import render_markdown
@@ -20,19 +22,39 @@ def refusal_exit_code(plan: Plan) -> int | None:
     return exit_code_for(plan.refusals) if plan.refusals else None
 
 
-def render(plan: Plan, fmt: str, *, color: bool = False) -> str:
+def render(plan: Plan, fmt: str, *, color: bool = False, impacts: Impacts | None = None) -> str:
     if fmt == "json":
-        return render_json(plan)
+        return render_json(plan, impacts)
     if fmt == "markdown":
-        return render_markdown(plan)
-    return render_text(plan, color=color)
+        return render_markdown(plan, impacts=impacts)
+    return render_text(plan, color=color, impacts=impacts)
+
+
+def read_impact(args: argparse.Namespace, result: planner.PlanRun) -> Impacts | None:
+    """The live impact of the plan's risky actions (docs/impact.md), unless --no-impact."""
+    if getattr(args, "no_impact", False) or not result.plan.actions:
+        return None
+    started = time.perf_counter()
+    try:
+        impacts = read_impacts(result.plan.actions, result.live, result.clients,
+                               throttle=getattr(args, "throttle", None))
+    except Exception as err:  # noqa: BLE001 - the impact informs a review; it never fails a plan
+        if getattr(args, "debug", False):
+            raise
+        impacts = Impacts({}, {}, (Problem(f"the live impact could not be computed ({type(err).__name__}: {err}); "
+                                           f"run with --debug for details", severity="warning"),))
+    result.timings["impact"] = time.perf_counter() - started
+    for kind, count in impacts.requests.items():
+        result.requests[f"impact.{kind}"] = count
+    return impacts
 
 
 def run(args: argparse.Namespace) -> int:
     desired = planner.load(args.cluster)
     result = planner.compute(desired, connect(desired.cluster))
     plan = result.plan
-    print(render(plan, args.format, color=sys.stdout.isatty() and not args.no_color))
+    impacts = read_impact(args, result)
+    print(render(plan, args.format, color=sys.stdout.isatty() and not args.no_color, impacts=impacts))
     if args.format == "text":
         reads = ", ".join(f"{k} x{v}" for k, v in result.requests.items())
         total = sum(result.timings.values())

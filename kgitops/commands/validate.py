@@ -54,7 +54,8 @@ def validate(path: str, args: argparse.Namespace | None = None) -> ValidationRep
     except InputError as err:
         problems = err.problems or (Problem(err.message, file=display_path(path)),)
         return _report(path, None, list(problems))
-    findings = list(loaded.warnings) + check_desired(loaded.cluster)
+    findings = list(loaded.warnings) + check_desired(loaded.cluster) + [
+        p for kind in KINDS for p in kind.check_desired(loaded.cluster)]
     if args is not None and not getattr(args, "offline", False):
         findings += check_registry_compatibility(loaded, args)
     return _report(path, loaded, findings)

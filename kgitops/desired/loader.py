@@ -41,6 +41,7 @@ POLICY_INT_RULES = (
     "max_partitions_per_cluster",
     "max_topic_deletions_per_apply",
     "max_partition_increase_percent",
+    "max_acl_deletions_per_apply",
 )
 POLICY_BOOL_RULES = ("allow_topic_deletion", "allow_subject_deletion")
 # Rules a policy exception may relax for one topic (cluster-wide budgets cannot be).

@@ -46,6 +46,7 @@ def build_plan(kinds: Sequence[ResourceKind], desired: ClusterSpec, live: LiveSt
         cluster_id=live.cluster.cluster_id if "topic" in live.by_kind else None,
         actions=sort_actions(kinds, actions),
         unmanaged_topics=topic_diff.unmanaged if topic_diff else (),
+        unmanaged={kind: d.unmanaged for kind, d in diffs.items() if kind != "topic" and d.unmanaged},
         refusals=tuple(refusals) + tuple(p for d in diffs.values() for p in d.refusals),
         warnings=tuple(warnings) + tuple(p for d in diffs.values() for p in d.warnings),
         live_fingerprint=live_fingerprint(kinds, desired, live),

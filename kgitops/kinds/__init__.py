@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
+from kgitops.kinds.acl import AclKind
 from kgitops.kinds.base import ResourceKind
 from kgitops.kinds.subject import SubjectKind
 from kgitops.kinds.topic import TopicKind
@@ -17,6 +18,7 @@ from kgitops.plan import Action
 KINDS: tuple[ResourceKind, ...] = (
     TopicKind(),
     SubjectKind(),
+    AclKind(),
 )
 
 

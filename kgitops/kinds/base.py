@@ -108,6 +108,10 @@ class ResourceKind:
         the planner finds it in ClusterSpec.resources[name]."""
         return None, []
 
+    def check_desired(self, desired: ClusterSpec) -> list[Problem]:
+        """Policy rules on this kind's desired form alone (validate runs them too)."""
+        return []
+
     def read_live(self, context: ReadContext) -> object | None:
         """The live form of this kind's managed resources (None: nothing to read)."""
         return None

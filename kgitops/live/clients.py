@@ -22,6 +22,9 @@ class Clients:
     # kafka-python is needed only for reassignments, and costs a noticeable import: it is
     # connected on first use.
     reassigner: "Callable[[], Reassigner] | None" = None
+    # A kafka-python KafkaAdminClient opened on call (DescribeLogDirs for a plan's impact);
+    # the caller closes it.
+    kafka_python: "Callable[[], Any] | None" = None
 
 
 def connect(cluster: ClusterSpec) -> Clients:
@@ -42,4 +45,10 @@ def connect(cluster: ClusterSpec) -> Clients:
 
         return Reassigner.connect(config)
 
-    return Clients(admin=AdminClient(config), client_config=config, registry=registry, reassigner=reassigner)
+    def kafka_python() -> Any:
+        from kgitops.live.kafka_python_admin import open_kafka_python_admin
+
+        return open_kafka_python_admin(config)
+
+    return Clients(admin=AdminClient(config), client_config=config, registry=registry, reassigner=reassigner,
+                   kafka_python=kafka_python)

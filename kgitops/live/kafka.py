@@ -19,7 +19,8 @@ from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, Res
 from kgitops.desired.topic_names import is_internal
 from kgitops.errors import ConnectionFailed, KgitopsError
 from kgitops.live.client_errors import BrokersRefused, ClientErrors, result_or_refusal
-from kgitops.live.kafka_errors import AUTHORIZATION_FAILURES, UnknownTopic, is_unknown_topic, kafka_error_text
+from kgitops.live.kafka_errors import (AUTHORIZATION_FAILURES, UnknownTopic, is_local_transient, is_unknown_topic,
+                                       kafka_error_text)
 from kgitops.live.permissions import not_authorized
 from kgitops.live.connect import CONNECT_TIMEOUT_S, kafka_timeout
 from kgitops.model import Broker, LiveCluster, LiveConfigEntry, LivePartition, LiveTopic
@@ -192,12 +193,15 @@ class KafkaReader:
                     if _is_authorization_failure(err):
                         answers.denied.append(resource.name)
                         continue
-                    if resource.name not in existing:
-                        continue
-                    # A topic created moments ago may not have reached the broker that
-                    # answers yet: ask again, a bounded number of times.
                     unknown = is_unknown_topic(err)
-                    if unknown and attempt < UNKNOWN_TOPIC_RETRIES:
+                    if resource.name not in existing and unknown:
+                        continue  # declared, absent: to be created
+                    # A topic created moments ago may not have reached the broker that
+                    # answers yet, or the request went to a bootstrap connection librdkafka
+                    # retired when the metadata named the brokers: ask again, a bounded
+                    # number of times. (For a declared topic Metadata did not list, only
+                    # an answer tells absent from hidden: it is asked again too.)
+                    if (unknown or is_local_transient(err)) and attempt < UNKNOWN_TOPIC_RETRIES:
                         retry.append(resource.name)
                         continue
                     message = f"describing the configs of topic {resource.name} failed: {kafka_error_text(err)}"

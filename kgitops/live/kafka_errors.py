@@ -41,3 +41,15 @@ def is_unknown_topic(err: object) -> bool:
     if isinstance(err, KafkaException) and err.args:
         err = err.args[0]
     return isinstance(err, KafkaError) and err.code() == KafkaError.UNKNOWN_TOPIC_OR_PART
+
+
+# Errors librdkafka raises locally for a request whose connection went away under it (a
+# bootstrap connection retired once the metadata names the brokers, a reconnect): the
+# request never reached a decision and can be sent again.
+LOCAL_TRANSIENT = frozenset({KafkaError._DESTROY_BROKER, KafkaError._TRANSPORT})
+
+
+def is_local_transient(err: object) -> bool:
+    if isinstance(err, KafkaException) and err.args:
+        err = err.args[0]
+    return isinstance(err, KafkaError) and err.code() in LOCAL_TRANSIENT

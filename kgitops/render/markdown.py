@@ -2,7 +2,7 @@
 the details in a collapsible block, never longer than a GitHub comment allows."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from kgitops.kinds import KINDS
 from kgitops.kinds.base import ResourceKind
@@ -18,7 +18,8 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT, kinds: Sequence[ResourceKind] = KINDS) -> str:
+def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT, kinds: Sequence[ResourceKind] = KINDS,
+                    impacts: Any = None) -> str:
     summary = f"**{plan.summary_line().replace('Plan:', f'Plan for `{plan.cluster}`:', 1)}**"
     head = [MARKER, f"### kgitops plan: `{plan.cluster}`", "", summary, ""]
     if plan.refusals:
@@ -32,7 +33,9 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT, kinds: Seq
     for change in ordered:
         mark = ":no_entry:" if change.refusals else ":warning:" if change.risks else ""
         details = "; ".join([d for a in change.actions for d in action_details(a, kinds)][:TABLE_DETAILS])
-        notes = " ".join([*(f"refused: {p.message}" for p in change.refusals), *change.risks])
+        impact = [line for a in change.actions for line in (impacts.lines_for(a) if impacts is not None else ())]
+        mark = mark or (":warning:" if impact else "")
+        notes = " ".join([*(f"refused: {p.message}" for p in change.refusals), *change.risks, *impact])
         table.append(f"| {mark} | {change.change} | `{_cell(change.address)}` | {_cell(details)} | {_cell(notes)} |")
     if plan.unmanaged_topics:
         table += ["", f"{len(plan.unmanaged_topics)} unmanaged topic(s) left alone."]
@@ -41,7 +44,7 @@ def render_markdown(plan: Plan, *, limit: int = GITHUB_COMMENT_LIMIT, kinds: Seq
         if len(lines) > TABLE_DETAILS:
             table += ["", f"<details><summary><code>{_cell(change.address)}</code>: {len(lines)} lines</summary>",
                       "", "```", *lines, "```", "", "</details>"]
-    details = ["", "<details><summary>Full plan</summary>", "", "```", render_text(plan, kinds=kinds), "```", "",
+    details = ["", "<details><summary>Full plan</summary>", "", "```", render_text(plan, kinds=kinds, impacts=impacts), "```", "",
                "</details>"]
     body = "\n".join(head + table + details)
     if len(body) <= limit:

@@ -2,7 +2,7 @@
 unchanged attributes hidden, risks on their own line, and a last summary line."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Any, Sequence
 
 from kgitops.kinds import KINDS, kind_of
 from kgitops.kinds.base import ResourceKind
@@ -13,7 +13,9 @@ MAX_WARNINGS_SHOWN = 10  # a large imported cluster can warn about thousands of 
 COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m", "!": "\033[35m", "bold": "\033[1m", "reset": "\033[0m"}
 
 
-def render_text(plan: Plan, *, color: bool = False, kinds: Sequence[ResourceKind] = KINDS) -> str:
+def render_text(plan: Plan, *, color: bool = False, kinds: Sequence[ResourceKind] = KINDS,
+                impacts: Any = None) -> str:
+    """`impacts`: kgitops.kinds.topic.impact.Impacts, the live impact shown under the risks."""
     def paint(kind: str, text: str) -> str:
         return f"{COLORS[kind]}{text}{COLORS['reset']}" if color else text
 
@@ -26,11 +28,16 @@ def render_text(plan: Plan, *, color: bool = False, kinds: Sequence[ResourceKind
     if plan.matches:
         lines.append("No changes. The cluster matches the desired state.")
     for change in plan.resources():
-        lines += resource_block(change, kinds, paint)
+        lines += resource_block(change, kinds, paint, impacts)
     if plan.unmanaged_topics:
         shown = ", ".join(plan.unmanaged_topics[:10]) + (", ..." if len(plan.unmanaged_topics) > 10 else "")
         lines += ["", f"Unmanaged topics (live, not declared, not claimed; left alone): "
                       f"{len(plan.unmanaged_topics)}: {shown}"]
+    for kind, names in plan.unmanaged.items():
+        shown = ", ".join(names[:10]) + (", ..." if len(names) > 10 else "")
+        lines.append(f"Unmanaged {kind} resources (live, not declared, not owned; left alone): {len(names)}: {shown}")
+    if impacts is not None and impacts.section_lines():
+        lines += [""] + impacts.section_lines()
     shown_warnings = plan.warnings[:MAX_WARNINGS_SHOWN]
     lines += [_warning_line(w) for w in shown_warnings]
     if len(plan.warnings) > len(shown_warnings):
@@ -40,14 +47,18 @@ def render_text(plan: Plan, *, color: bool = False, kinds: Sequence[ResourceKind
     return "\n".join(lines)
 
 
-def resource_block(change: ResourceChange, kinds: Sequence[ResourceKind], paint=lambda kind, text: text) -> list[str]:
+def resource_block(change: ResourceChange, kinds: Sequence[ResourceKind], paint=lambda kind, text: text,
+                   impacts: Any = None) -> list[str]:
     """`  ~ topic shop.orders`, every changed attribute of every action on it, its risk
-    notes, and what refuses it."""
+    notes with their live impact (kgitops/kinds/topic/impact.py), and what refuses it."""
     refused = " (refused)" if change.refusals else ""
     lines = [paint(change.symbol, f"  {change.symbol} {change.address}{refused}")]
     for action in change.actions:
         lines += [f"      {detail}" for detail in action_details(action, kinds)]
-    lines += [paint("!", f"      ! {note}") for note in change.risks]
+    for action in change.actions:
+        lines += [paint("!", f"      ! {note}") for note in action.risks]
+        if impacts is not None:
+            lines += [paint("!", f"      ! {line}") for line in impacts.lines_for(action)]
     lines += [paint("-", f"      refused: {problem}") for problem in change.refusals]
     return lines
 

@@ -3,11 +3,10 @@ of steps across kinds, deletions last and only after every constructive step suc
 and actions skipped when what they depend on failed."""
 from __future__ import annotations
 
-from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import ClassVar
 
-from confluent_kafka import KafkaError, KafkaException
+from confluent_kafka import KafkaError
 
 from kgitops.apply import execute, ordered_steps
 from kgitops.kinds import KINDS
@@ -17,15 +16,16 @@ from kgitops.kinds.topic.actions import (AddPartitions, AlterTopicConfig, Change
                                          CreateTopic, DeleteTopic)
 from kgitops.live.clients import Clients
 from kgitops.plan import Action
+from tests.unit.futures import done as _done, failed as _failed
 
 
 def test_steps_of_the_registered_kinds_run_constructive_first_and_deletions_last():
     order = [cls.kind for step in ordered_steps(KINDS) for cls in step.actions]
     assert order == ["create_topic", "alter_topic_config", "add_partitions", "change_replication_factor",
                      "alter_topic_config_after_replication", "set_compatibility", "register_schema",
-                     "delete_subject", "delete_topic"]
+                     "create_acls", "delete_subject", "delete_acls", "delete_topic"]
     destructive = [step.destructive for step in ordered_steps(KINDS)]
-    assert destructive == [False] * 6 + [True, True]
+    assert destructive == [False] * 7 + [True, True, True]
 
 
 # --- toy kinds: each step records what it ran --------------------------------------------
@@ -112,16 +112,6 @@ def test_an_action_whose_dependency_failed_is_skipped_with_the_reason():
 # --- the real topic and subject steps over fake clients ----------------------------------
 
 
-def _done(value=None) -> Future:
-    future: Future = Future()
-    future.set_result(value)
-    return future
-
-
-def _failed(code: int) -> Future:
-    future: Future = Future()
-    future.set_exception(KafkaException(KafkaError(code)))
-    return future
 
 
 class FakeAdmin:

@@ -215,3 +215,12 @@ def test_placement_is_deterministic(inputs):
     current, live, target_rf, load = inputs
     first = reassign_for_replication_factor(current, live, target_rf, load=load)
     assert reassign_for_replication_factor(current, list(reversed(live)), target_rf, load=load) == first
+
+
+def test_new_partitions_of_a_topic_changing_rf_are_placed_at_the_target_rf():
+    from kgitops.kinds.topic.placement import place_new_partitions
+
+    placed = place_new_partitions(3, 3, brokers(1, 2, 3), 3, load={1: 5, 2: 1, 3: 1})
+    assert sorted(placed) == [3, 4, 5]
+    assert all(len(set(r)) == 3 for r in placed.values())
+    assert [r[0] for r in placed.values()] == [2, 3, 2]  # leaders to the least loaded first

@@ -10,7 +10,6 @@
 from __future__ import annotations
 
 from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadContext, ResourceKind
-from kgitops.kinds.subject import compare, render
 from kgitops.kinds.subject.actions import DeleteSubject, RegisterSchema, SetCompatibility
 from kgitops.model import ClusterSpec, LiveRegistry, LiveState
 from kgitops.plan import Action
@@ -51,12 +50,18 @@ class SubjectKind(ResourceKind):
     def compare(self, desired: ClusterSpec, live: LiveState) -> KindDiff:
         if live.registry is None:
             return KindDiff()
+        # Imported here: the Avro checker and the registry client cost start-up time that a
+        # cluster file without subjects should not pay.
+        from kgitops.kinds.subject import compare
+
         actions, problems = compare.diff_subjects(desired, live.registry)
         return KindDiff(actions=tuple(actions),
                         refusals=tuple(p for p in problems if p.severity != "warning"),
                         warnings=tuple(p for p in problems if p.severity == "warning"))
 
     def details(self, action: Action) -> list[str]:
+        from kgitops.kinds.subject import render
+
         return render.details(action)
 
     def live_fingerprint(self, desired: ClusterSpec, live: LiveState) -> object:

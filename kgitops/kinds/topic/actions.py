@@ -54,6 +54,13 @@ class AddPartitions(TopicAction):
     kind: ClassVar[str] = "add_partitions"
     before: int = 0
     after: int = 0
+    # Replicas of the new partitions when the replication factor changes in the same apply
+    # (empty: Kafka places them at the topic's current replication factor).
+    assignment: Mapping[int, tuple[int, ...]] = field(default_factory=dict)
+
+    @classmethod
+    def from_fields(cls, fields: dict[str, Any]) -> Action:
+        return super().from_fields({**fields, "assignment": _assignment(fields.get("assignment", {}))})
 
 
 @dataclass(frozen=True)

@@ -124,8 +124,10 @@ def add_partitions(admin: AdminClient, actions: Sequence[AddPartitions], timeout
     if not actions:
         return []
     added = {a.topic: a.after - a.before for a in actions}
+    new = [NewPartitions(a.topic, a.after, replica_assignment=[list(a.assignment[p]) for p in sorted(a.assignment)])
+           if a.assignment else NewPartitions(a.topic, a.after) for a in actions]
     errors = _in_chunks(lambda group: admin.create_partitions(group, request_timeout=timeout),
-                        [NewPartitions(a.topic, a.after) for a in actions], lambda p: added[p.topic], timeout)
+                        new, lambda p: added[p.topic], timeout)
     return _outcomes(actions, errors, report)
 
 

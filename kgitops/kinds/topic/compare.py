@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from kgitops.desired.topic_configs import canonical_value
 from kgitops.kinds.topic import risks
+from kgitops.kinds.topic.placement import place_new_partitions
 from kgitops.errors import Problem
 from kgitops.model import ClusterSpec, LiveCluster, LiveConfigEntry, LiveTopic, TopicSpec
 from kgitops.plan import Action
@@ -44,7 +45,7 @@ def diff_topics(cluster: ClusterSpec, live: LiveCluster) -> TopicDiff:
         if current is None:
             result.actions.append(create_topic(spec))
             continue
-        compare_partitions(spec, current, result)
+        compare_partitions(spec, current, live, result)
         rf_change = compare_replication(spec, current, live, result)
         compare_configs(spec, current, result, rf_before=current.replication_factor if rf_change else None)
         report_leftover_throttle(spec, current, live, result)
@@ -69,10 +70,18 @@ def _where(spec: TopicSpec) -> dict:
     return {"file": loc.file, "line": loc.line, "column": loc.column} if loc else {}
 
 
-def compare_partitions(spec: TopicSpec, current: LiveTopic, result: TopicDiff) -> None:
+def compare_partitions(spec: TopicSpec, current: LiveTopic, live: LiveCluster, result: TopicDiff) -> None:
     before, after = current.partition_count, spec.partitions
     if after > before:
-        result.actions.append(AddPartitions(topic=spec.name, before=before, after=after,
+        assignment: dict[int, tuple[int, ...]] = {}
+        if spec.replication_factor != current.replication_factor and not live.reassignments.get(spec.name):
+            try:  # created at the new replication factor: the reassignment covers only the old partitions
+                assignment = place_new_partitions(before, after - before, live.brokers, spec.replication_factor,
+                                                  racks={b.id: b.rack for b in live.brokers},
+                                                  load=live.replicas_per_broker())
+            except ValueError:
+                assignment = {}  # the replication change is refused with the reason
+        result.actions.append(AddPartitions(topic=spec.name, before=before, after=after, assignment=assignment,
                                             risks=tuple(risks.partition_increase(spec.name, before, after))))
     elif after < before:
         result.refusals.append(Problem(

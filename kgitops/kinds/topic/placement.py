@@ -77,6 +77,30 @@ def reassign_for_replication_factor(
     return dict(sorted(result.items()))
 
 
+def place_new_partitions(
+    first: int,
+    count: int,
+    brokers: Sequence[Broker],
+    target_rf: int,
+    racks: Mapping[int, str | None] | None = None,
+    load: Mapping[int, int] | None = None,
+) -> dict[int, tuple[int, ...]]:
+    """Replicas for partitions `first`..`first + count - 1` added to a topic whose
+    replication factor becomes `target_rf` in the same apply: created at the target RF
+    directly (Kafka would give them the topic's current RF, and the reassignment planned for
+    the existing partitions would not cover them). Preferred leaders go to the least-loaded
+    brokers in turn; the other replicas follow reassign_for_replication_factor's rules."""
+    live = sorted({b.id for b in brokers})
+    _check_target(target_rf, live)
+    counts = {b: (load or {}).get(b, 0) for b in live}
+    leaders: dict[int, tuple[int, ...]] = {}
+    for partition in range(first, first + count):
+        leader = min(live, key=lambda b: (counts[b], b))
+        counts[leader] += 1
+        leaders[partition] = (leader,)
+    return reassign_for_replication_factor(leaders, brokers, target_rf, racks=racks, load=counts)
+
+
 def _check_target(target_rf: int, live: Sequence[int]) -> None:
     if isinstance(target_rf, bool) or not isinstance(target_rf, int) or target_rf < 1:
         raise ValueError(f"replication factor must be a whole number of at least 1, got {target_rf!r}")

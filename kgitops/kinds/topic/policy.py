@@ -63,6 +63,11 @@ def _added_replicas(live: LiveCluster, actions) -> tuple[dict[int, int], int]:
             for b in broker_ids:
                 per_broker[b] += share
             partitions_delta += action.partitions
+        elif isinstance(action, AddPartitions) and action.assignment:
+            for replicas in action.assignment.values():
+                for b in replicas:
+                    per_broker[b] = per_broker.get(b, 0) + 1
+            partitions_delta += action.after - action.before
         elif isinstance(action, AddPartitions) and broker_ids:
             rf = live.topics[action.topic].replication_factor if action.topic in live.topics else 1
             share = math.ceil((action.after - action.before) * rf / len(broker_ids))

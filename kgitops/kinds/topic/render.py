@@ -29,7 +29,9 @@ def _(action: DeleteTopic) -> list[str]:
 
 @details.register
 def _(action: AddPartitions) -> list[str]:
-    return [f"partitions: {action.before} -> {action.after}"]
+    placed = [f"new partition {p}: {list(r)}" for p, r in sorted(action.assignment.items())]
+    return [f"partitions: {action.before} -> {action.after}", *placed[:MOVES_SHOWN],
+            *([f"... and {len(placed) - MOVES_SHOWN} more new partitions"] if len(placed) > MOVES_SHOWN else [])]
 
 
 @details.register
