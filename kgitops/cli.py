@@ -14,6 +14,7 @@ import traceback
 from typing import NoReturn
 
 from kgitops import __version__
+from kgitops.desired.secret_values import mask
 from kgitops.errors import EXIT_ERROR, EXIT_OK, KgitopsError
 from kgitops.render.escape import escape_control, escape_lines
 
@@ -136,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kafka-version", choices=("4.4", "3.9"), default="4.4",
                    help="4.4 (default: KRaft + registry) or 3.9 (ZooKeeper mode, brokers on base+200, "
                         "beside the 4.4 stack)")
+    p.add_argument("--secure", action="store_true", help="the secured profile: SASL_SSL/SCRAM and mutual TLS, "
+                   "ACLs, the registry over HTTPS with basic auth (own ports and state directory)")
 
     p = sub.add_parser("history", help="show the audit trail of applies")
     _cluster_arg(p)
@@ -190,8 +193,8 @@ def main(argv: list[str] | None = None) -> int:
         return int(module.run(args))
     except KgitopsError as err:
         if args.debug:
-            traceback.print_exc()
-        print(f"Error: {escape_lines(err.message)}", file=sys.stderr)
+            _print_traceback()
+        print(mask(f"Error: {escape_lines(err.message)}"), file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
@@ -202,13 +205,18 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except Exception as err:  # a bug: still one clear paragraph, the traceback only on request
         if args.debug:
-            traceback.print_exc()
+            _print_traceback()
         print(
-            f"Error: internal error in kgitops {args.command}: {type(err).__name__}: {escape_control(err)}. "
-            "Run again with --debug for the traceback and report it.",
+            mask(f"Error: internal error in kgitops {args.command}: {type(err).__name__}: {escape_control(err)}. "
+                 "Run again with --debug for the traceback and report it."),
             file=sys.stderr,
         )
         return EXIT_ERROR
+
+
+def _print_traceback() -> None:
+    """The traceback --debug asks for, with every resolved secret masked."""
+    print(mask(traceback.format_exc()), file=sys.stderr, end="")
 
 
 def _silence_stdout() -> None:

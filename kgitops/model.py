@@ -115,6 +115,10 @@ class RegistryConnection:
     basic_username: str | None = None
     basic_password: str | None = None
     bearer_token: str | None = None
+    tls_ca_file: str | None = None  # PEM CA bundle to trust instead of the system's
+    tls_cert_file: str | None = None  # client certificate and key (mutual TLS)
+    tls_key_file: str | None = None
+    tls_verify: bool = True
 
 
 @dataclass(frozen=True)

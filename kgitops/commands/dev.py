@@ -30,7 +30,44 @@ def _print_status(st: StackStatus, fmt: str) -> None:
     print(f"health:              {'healthy' if st.healthy else 'NOT healthy'}")
 
 
+def _print_secure_status(st, fmt: str) -> None:
+    if fmt == "json":
+        print(json.dumps(st.to_dict(), indent=2))
+        return
+    _print_status(st.base, fmt)
+    ends = st.endpoints()
+    nginx = f"pid {st.nginx_pid}" if st.nginx_pid else "not running"
+    print(f"  {'nginx (https)':<18}:{st.layout.https_port}  {nginx}")
+    print(f"SASL_SSL ({ends['sasl_mechanism']}):  {ends['sasl_ssl_bootstrap_servers']}")
+    print(f"mutual TLS (SSL):     {ends['mtls_bootstrap_servers']}")
+    print(f"registry (https):     {ends['schema_registry_url']}")
+    print(f"CA certificate:       {ends['ca_file']}")
+    print(f"client cert / key:    {ends['client_certificate']} / {ends['client_key']}")
+    print(f"users and passwords:  {ends['credentials_file']} (kafka: {', '.join(ends['kafka_users'])}; "
+          f"registry: {ends['registry_user']})")
+    print(f"environment:          source {ends['env_file']} (KAFKA_USER, KAFKA_PASSWORD, SR_USER, SR_PASSWORD, "
+          f"KGITOPS_DEV_CA...)")
+
+
+def _run_secure(args: argparse.Namespace) -> int:
+    from kgitops.devstack import secure
+
+    layout = secure.SecureLayout.from_settings(args.state_dir, args.base_port, args.registry_port)
+    if args.action == "down":
+        stopped = secure.down(layout)
+        if args.format == "json":
+            print(json.dumps({"stopped": stopped}))
+        else:
+            print(f"Stopped {', '.join(stopped)}." if stopped else "Nothing was running.")
+        return EXIT_OK
+    st = secure.up(layout, timeout=args.timeout) if args.action == "up" else secure.status(layout)
+    _print_secure_status(st, args.format)
+    return EXIT_OK if st.healthy else EXIT_ERROR
+
+
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "secure", False):
+        return _run_secure(args)
     layout = StackLayout.from_settings(args.state_dir, args.base_port, args.registry_port)
     start, stop, check = up, down, status
     if getattr(args, "kafka_version", "4.4") == "3.9":

@@ -21,7 +21,7 @@ from typing import TextIO
 from kgitops.kinds import KINDS
 from kgitops.render.escape import escape_control
 from kgitops.desired.loader import Loaded, display_path, load_cluster
-from kgitops.errors import EXIT_OK, EXIT_REJECTED, InputError, Problem, exit_code_for
+from kgitops.errors import EXIT_ERROR, EXIT_OK, EXIT_REJECTED, InputError, Problem, exit_code_for
 from kgitops.policy.desired import check_desired
 from kgitops.wording import plural
 
@@ -72,12 +72,14 @@ def check_registry_compatibility(loaded: Loaded, args: argparse.Namespace) -> li
         return []
     from kgitops.kinds.subject.read import check_against_registry
     from kgitops.errors import ConnectionFailed
-    from kgitops.live.registry_client import RegistryClient
+    from kgitops.live.registry_client import RegistryAuthFailed, RegistryClient, RegistryTlsFailed
 
     try:
         with RegistryClient.from_connection(cluster.schema_registry, cluster.source_file,
                                             max_attempts=2, timeout=5) as client:
             return check_against_registry(cluster, client)
+    except (RegistryAuthFailed, RegistryTlsFailed) as err:  # wrong settings, not an unreachable registry
+        return [Problem(err.message, file=cluster.source_file)]
     except (ConnectionFailed, InputError) as err:
         reason = err.message.splitlines()[0]
         return [Problem(f"registry compatibility check skipped: {reason}", file=cluster.source_file,
@@ -108,7 +110,7 @@ def summary_line(report: ValidationReport) -> str:
 
 def _summary(report: ValidationReport) -> str:
     counts = plural(len(report.problems), "error") + ", " + plural(len(report.warnings), "warning")
-    if report.loaded is None:
+    if report.loaded is None or report.exit_code == EXIT_ERROR:
         return f"{report.file}: invalid: {counts}."
     cluster = report.loaded.cluster
     contents = f"{plural(len(cluster.topics), 'topic')}, {plural(len(cluster.subjects), 'subject')}"

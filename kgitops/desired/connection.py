@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from typing import Iterator, Mapping
 
-from kgitops.desired.interpolate import NESTED, NESTED_MESSAGE, PLACEHOLDER, missing_variables
+from kgitops.desired.interpolate import NESTED, NESTED_MESSAGE, PLACEHOLDER, missing_variables, resolve
 from kgitops.desired.yaml_nodes import PathPart, YamlDocument
 from kgitops.errors import Problem
 from kgitops.model import KafkaConnection, Location, RegistryConnection
@@ -45,11 +45,16 @@ def registry_connection(data: Mapping[str, object]) -> RegistryConnection | None
     auth = registry.get("auth") if isinstance(registry.get("auth"), dict) else {}
     basic = auth.get("basic") if isinstance(auth.get("basic"), dict) else {}
     bearer = auth.get("bearer") if isinstance(auth.get("bearer"), dict) else {}
+    tls = registry.get("tls") if isinstance(registry.get("tls"), dict) else {}
     return RegistryConnection(
         url=registry["url"],
         basic_username=_text_or_none(basic.get("username")),
         basic_password=_text_or_none(basic.get("password")),
         bearer_token=_text_or_none(bearer.get("token")),
+        tls_ca_file=_text_or_none(tls.get("ca_file")),
+        tls_cert_file=_text_or_none(tls.get("cert_file")),
+        tls_key_file=_text_or_none(tls.get("key_file")),
+        tls_verify=tls.get("verify") is not False,
     )
 
 
@@ -90,7 +95,41 @@ def connection_problems(document: YamlDocument, env: Mapping[str, str] | None = 
                     severity="warning",
                 )
             )
+    for problem in kafka_property_problems(document, env):
+        (errors if problem.severity == "error" else warnings).append(problem)
     return errors, warnings
+
+
+def kafka_property_problems(document: YamlDocument, env: Mapping[str, str]) -> list[Problem]:
+    """librdkafka's verdict on kafka.properties, offline, each at its line. A value whose
+    variables are unset is checked for its name only. Unknown names and refused values are
+    errors; a file librdkafka cannot load is not judged here (certificates often exist
+    only where kgitops connects from, not where it validates): connecting reports it."""
+    from kgitops.live.client_properties import librdkafka_problems
+
+    kafka = document.data.get("kafka") if isinstance(document.data, dict) else None
+    properties = kafka.get("properties") if isinstance(kafka, dict) else None
+    if not isinstance(properties, dict):
+        return []
+    values: dict[str, str] = {}
+    unresolved: list[str] = []
+    for key, value in properties.items():
+        text = property_text(value) if value is not None else ""
+        if missing_variables(text, env) or "${" in PLACEHOLDER.sub("", text):
+            unresolved.append(str(key))
+        else:
+            values[str(key)] = resolve(text, setting=f"kafka.properties.{key}", source=document.file, env=env)
+    found_all = librdkafka_problems(values)
+    if unresolved:
+        # Without their values, how the settings combine cannot be judged: names only.
+        found_all = [p for p in found_all if p.kind in ("unknown", "value")]
+        found_all += [p for key in unresolved for p in librdkafka_problems({key: ""}) if p.kind == "unknown"]
+    problems = []
+    for found in (p for p in found_all if p.kind != "file"):
+        path: list[PathPart] = ["kafka", "properties", found.key] if found.key in properties else ["kafka", "properties"]
+        severity = "error" if found.kind in ("unknown", "value") else "warning"
+        problems.append(_at(document.value_location(path), str(found), severity=severity))
+    return problems
 
 
 def _connection_settings(data: object) -> Iterator[tuple[list[PathPart], str]]:

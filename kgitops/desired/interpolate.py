@@ -10,6 +10,7 @@ import os
 import re
 from typing import Mapping
 
+from kgitops.desired import secret_values
 from kgitops.errors import InputError, Problem
 
 # A default is plain text: it may hold '$' but not another placeholder. `${A:-${B}}` is
@@ -34,6 +35,8 @@ def resolve(text: str, *, setting: str, source: str, env: Mapping[str, str] | No
     def substitute(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         if name in env:
+            if secret_values.is_secret_variable(name):
+                secret_values.remember(env[name])
             return env[name]
         if default is not None:
             return default
@@ -43,4 +46,7 @@ def resolve(text: str, *, setting: str, source: str, env: Mapping[str, str] | No
             [Problem(f"environment variable {name} is not set (needed by {setting})", file=source)],
         )
 
-    return PLACEHOLDER.sub(substitute, text)
+    resolved = PLACEHOLDER.sub(substitute, text)
+    if secret_values.is_secret_setting(setting):
+        secret_values.remember(resolved)
+    return resolved

@@ -214,8 +214,9 @@ def _cluster_id(layout: StackLayout) -> str:
 
 
 def _start_kafka_process(layout: StackLayout, java: str, libs: Path, directory: Path, properties: str,
-                         heap: str) -> None:
-    """Write the properties, format storage with Kafka's own StorageTool once, and start."""
+                         heap: str, format_args: tuple[str, ...] = ()) -> None:
+    """Write the properties, format storage with Kafka's own StorageTool once (with
+    `format_args`, e.g. SCRAM users), and start."""
     if processes.running_pid(directory / "pid", layout.marker):
         return
     directory.mkdir(parents=True, exist_ok=True)
@@ -223,7 +224,7 @@ def _start_kafka_process(layout: StackLayout, java: str, libs: Path, directory: 
     props.write_text(properties)
     if not (directory / "data" / "meta.properties").exists():
         cmd = _kafka_command(layout, java, libs, "kafka.tools.StorageTool", "format", "-t", _cluster_id(layout),
-                             "-c", str(props), "--ignore-formatted", heap="256m")
+                             "-c", str(props), "--ignore-formatted", *format_args, heap="256m")
         out = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         if out.returncode != 0:
             raise KgitopsError(f"formatting Kafka storage in {directory} failed:\n{out.stdout}\n{out.stderr}")
@@ -283,12 +284,13 @@ def _start_registry(layout: StackLayout) -> None:
 # --------------------------------------------------------------------------- health
 
 
-def live_broker_count(layout: StackLayout, timeout: float = 5.0) -> tuple[int, str | None]:
+def live_broker_count(layout: StackLayout, timeout: float = 5.0, client_config: dict | None = None
+                      ) -> tuple[int, str | None]:
     """Brokers registered with the controller, through the admin API (0 if unreachable)."""
     from confluent_kafka.admin import AdminClient
 
-    admin = AdminClient({"bootstrap.servers": layout.bootstrap_servers, "socket.timeout.ms": int(timeout * 1000),
-                         "logger": _SilentLogger()})
+    config = client_config or {"bootstrap.servers": layout.bootstrap_servers}
+    admin = AdminClient({**config, "socket.timeout.ms": int(timeout * 1000), "logger": _SilentLogger()})
     try:
         result = admin.describe_cluster(request_timeout=timeout).result(timeout=timeout + 1)
         return len(result.nodes), result.cluster_id
@@ -320,7 +322,11 @@ def _port_in_use(port: int) -> bool:
         return s.connect_ex(("127.0.0.1", port)) == 0
 
 
-def status(layout: StackLayout) -> StackStatus:
+def status(layout: StackLayout, *, broker_count: Callable[..., tuple[int, str | None]] | None = None,
+           registry_check: Callable[[StackLayout], bool] | None = None) -> StackStatus:
+    """Processes and health; the secured profile passes its own ways of asking."""
+    broker_count = broker_count or live_broker_count
+    registry_check = registry_check or registry_answers
     nodes = {}
     for n in layout.node_ids():
         pid = processes.running_pid(layout.node_pid_file(n), layout.marker)
@@ -331,12 +337,12 @@ def status(layout: StackLayout) -> StackStatus:
                            "log": str(layout.controller_dir / "server.log"), "port": layout.controller_port}
     reg_pid = processes.running_pid(layout.registry_dir / "pid", layout.marker)
     any_running = reg_pid or any(info["pid"] for info in nodes.values())
-    brokers, cluster_id = live_broker_count(layout, timeout=3.0) if any_running else (0, None)
+    brokers, cluster_id = broker_count(layout, timeout=3.0) if any_running else (0, None)
     return StackStatus(
         bootstrap_servers=layout.bootstrap_servers,
         schema_registry_url=layout.registry_url,
         brokers=brokers,
-        registry_up=bool(reg_pid) and registry_answers(layout),
+        registry_up=bool(reg_pid) and registry_check(layout),
         nodes=nodes,
         registry={"pid": reg_pid, "rss_mb": processes.rss_mb(reg_pid) if reg_pid else None,
                   "log": str(layout.registry_dir / "registry.log"), "port": layout.registry_port},

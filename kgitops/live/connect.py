@@ -6,9 +6,13 @@ printed, logged or stored in a plan.
 from __future__ import annotations
 
 import logging
+import math
 import os
 
 from kgitops.desired.interpolate import resolve
+from kgitops.errors import InputError, Problem
+from kgitops.live.client_errors import ClientErrors
+from kgitops.live.client_properties import librdkafka_problems
 from kgitops.model import ClusterSpec
 
 # librdkafka reports every refused connection on stderr; kgitops turns failures into one
@@ -24,14 +28,24 @@ DEFAULT_TIMEOUT_S = 30.0
 
 def kafka_timeout() -> float:
     """Seconds to wait for one admin request (KGITOPS_KAFKA_TIMEOUT, default 30)."""
-    return float(os.environ.get("KGITOPS_KAFKA_TIMEOUT", DEFAULT_TIMEOUT_S))
+    text = os.environ.get("KGITOPS_KAFKA_TIMEOUT", str(DEFAULT_TIMEOUT_S))
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise InputError("KGITOPS_KAFKA_TIMEOUT must be a positive number of seconds (for example 30); "
+                         "unset it for the default of 30")
+    return value
+
 
 # An unreachable cluster should be reported quickly, whatever the request timeout.
 CONNECT_TIMEOUT_S = 10.0
 
 
 def kafka_client_config(cluster: ClusterSpec) -> dict[str, object]:
-    """librdkafka properties for `cluster`, secrets resolved."""
+    """librdkafka properties for `cluster`, secrets resolved, checked by librdkafka itself
+    (offline) so that no client construction fails later with a message quoting a value."""
     source = cluster.source_file
     config: dict[str, object] = {
         key: resolve(str(value), setting=f"kafka.properties.{key}", source=source)
@@ -39,6 +53,12 @@ def kafka_client_config(cluster: ClusterSpec) -> dict[str, object]:
     }
     config["bootstrap.servers"] = resolve(cluster.kafka.bootstrap_servers, setting="kafka.bootstrap_servers",
                                           source=source)
+    problems = librdkafka_problems(config)
+    if problems:
+        raise InputError(f"{source}: " + "; ".join(map(str, problems))
+                         + " (run kgitops validate for the lines; values are never shown, they may be secrets)",
+                         [Problem(str(p), file=source) for p in problems])
     config.setdefault("socket.timeout.ms", int(kafka_timeout() * 1000))
     config["logger"] = LIBRDKAFKA_LOGGER
+    config["error_cb"] = ClientErrors(source, dict(cluster.kafka.properties), config)
     return config

@@ -13,12 +13,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Collection
 
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaException, TopicCollection
 from confluent_kafka.admin import AdminClient, ConfigResource, ConfigSource, ResourceType
 
 from kgitops.desired.topic_names import is_internal
 from kgitops.errors import ConnectionFailed, KgitopsError
-from kgitops.live.kafka_errors import UnknownTopic, is_local_transient, is_unknown_topic, kafka_error_text
+from kgitops.live.client_errors import BrokersRefused, ClientErrors, result_or_refusal
+from kgitops.live.kafka_errors import (AUTHORIZATION_FAILURES, UnknownTopic, is_local_transient, is_unknown_topic,
+                                       kafka_error_text)
+from kgitops.live.permissions import not_authorized
 from kgitops.live.connect import CONNECT_TIMEOUT_S, kafka_timeout
 from kgitops.model import Broker, LiveCluster, LiveConfigEntry, LivePartition, LiveTopic
 
@@ -48,9 +51,11 @@ class ReadStats:
 
 class KafkaReader:
     def __init__(self, admin: AdminClient, *, bootstrap: str = "", timeout: float | None = None,
-                 batch_size: int = DESCRIBE_CONFIGS_BATCH):
+                 batch_size: int = DESCRIBE_CONFIGS_BATCH, errors: object = None):
         self.admin = admin
         self.bootstrap = bootstrap  # for messages
+        # The error_cb of the client settings: why the brokers refused us, told at once.
+        self.errors = errors if isinstance(errors, ClientErrors) else None
         self.timeout = timeout if timeout is not None else kafka_timeout()
         self.batch_size = batch_size
         self.stats = ReadStats()
@@ -60,17 +65,24 @@ class KafkaReader:
 
     @classmethod
     def from_config(cls, client_config: dict[str, object], **options) -> "KafkaReader":
-        return cls(AdminClient(client_config), bootstrap=str(client_config.get("bootstrap.servers", "")), **options)
+        return cls(AdminClient(client_config), bootstrap=str(client_config.get("bootstrap.servers", "")),
+                   errors=client_config.get("error_cb"), **options)
 
     def read(self, describe: Callable[[str], bool] | None = None, *, expected_cluster_id: str | None = None,
-             config_keys: frozenset[str] | None = None, declared: Collection[str] = ()) -> LiveCluster:
+             config_keys: frozenset[str] | None = None, declared: Collection[str] = (),
+             attempt: int = 0) -> LiveCluster:
         """The live cluster. Topic configs are described only for the topics `describe`
         accepts (the declared and claimed ones); None means every non-internal topic.
         With `config_keys`, inherited values are kept only for those keys (topic overrides
         always are): a plan needs no other, and building ~40 entries per topic it would
         throw away is most of the client-side cost on large clusters.
         The configs of `declared` topics are requested before the Metadata request, so both
-        travel at once; a declared topic that does not exist simply gets no configs."""
+        travel at once; a declared topic that does not exist simply gets no configs.
+
+        Kafka leaves out of Metadata the topics the principal may not DESCRIBE, so a
+        declared topic missing from it is checked with its DescribeConfigs answer: readable
+        configs mean it exists but is hidden, TOPIC_AUTHORIZATION_FAILED that it cannot be
+        told. Either is a NotAuthorized error: no plan from a partial view."""
         cluster_id, controller, brokers = self.describe_cluster()
         if expected_cluster_id and cluster_id != expected_cluster_id:
             raise WrongCluster(
@@ -81,25 +93,51 @@ class KafkaReader:
         in_flight = self._send_describe_configs(early)
         topics = self.read_topics()
         wanted = {t for t in topics if describe is None or describe(t)}
-        configs = self._collect_configs(in_flight, wanted, config_keys)
+        answers = ConfigAnswers()
+        configs = self._collect_configs(in_flight, wanted, config_keys, answers=answers)
         late = sorted(wanted - set(early))  # claimed topics, or every topic without a filter
-        configs.update(self._collect_configs(self._send_describe_configs(late), wanted, config_keys))
+        configs.update(self._collect_configs(self._send_describe_configs(late), wanted, config_keys,
+                                             answers=answers))
+        if answers.hidden and not answers.denied and attempt == 0 and not self._hidden_by_authorization(answers.hidden):
+            # A topic created a moment ago can be missing from one broker's Metadata while
+            # another already describes it: read again, once.
+            return self.read(describe, expected_cluster_id=expected_cluster_id, config_keys=config_keys,
+                             declared=declared, attempt=1)
+        answers.raise_if_partial()
         topics = {name: LiveTopic(t.name, t.partitions, configs.get(name, {}), t.topic_id)
                   for name, t in topics.items()}
         return LiveCluster(cluster_id=cluster_id, controller_id=controller, brokers=brokers, topics=topics)
 
     def describe_cluster(self) -> tuple[str, int | None, tuple[Broker, ...]]:
+        wait = min(self.timeout, CONNECT_TIMEOUT_S)
         try:
-            wait = min(self.timeout, CONNECT_TIMEOUT_S)
-            result = self.admin.describe_cluster(request_timeout=wait).result(timeout=wait + 2)
+            result = result_or_refusal(self.admin.describe_cluster(request_timeout=wait), wait + 2, self.errors,
+                                       poll=self.admin.poll)
+        except BrokersRefused as err:
+            raise ConnectionFailed(f"Kafka at {self.bootstrap} refused the connection: {err}") from err
         except (KafkaException, TimeoutError, Exception) as err:
+            last = self.errors.last() if self.errors else None
             raise ConnectionFailed(
-                f"cannot reach Kafka at {self.bootstrap}: {kafka_error_text(err)}. Check that the brokers are up "
-                f"and reachable from here, and the kafka settings of the cluster file.") from err
+                f"cannot reach Kafka at {self.bootstrap}: {kafka_error_text(err)}"
+                + (f" (last client error: {last})" if last else "")
+                + ". Check that the brokers are up and reachable from here, and the kafka settings of the "
+                "cluster file.") from err
         self.stats.record("describe_cluster")
         brokers = tuple(sorted((Broker(n.id, n.host, n.port, n.rack) for n in result.nodes), key=lambda b: b.id))
         controller = result.controller.id if result.controller is not None else None
         return result.cluster_id, controller, brokers
+
+    def _hidden_by_authorization(self, names: list[str]) -> bool:
+        """True when a DescribeTopics naming them answers TOPIC_AUTHORIZATION_FAILED for each."""
+        futures = self.admin.describe_topics(TopicCollection(list(names)), request_timeout=self.timeout)
+        for future in futures.values():
+            try:
+                future.result(timeout=self.timeout + 5)
+                return False
+            except KafkaException as err:
+                if not _is_authorization_failure(err):
+                    return False
+        return True
 
     def read_topics(self) -> dict[str, LiveTopic]:
         """Every non-internal topic with its partitions, from one Metadata request."""
@@ -141,23 +179,31 @@ class KafkaReader:
                 for batch in batches]
 
     def _collect_configs(self, in_flight: list[dict], existing: set[str], config_keys: frozenset[str] | None,
-                         attempt: int = 0) -> dict[str, dict[str, LiveConfigEntry]]:
-        """Answers of `in_flight`; answers for topics not in `existing` are dropped (a
-        declared topic that is still to be created)."""
+                         attempt: int = 0, answers: "ConfigAnswers | None" = None
+                         ) -> dict[str, dict[str, LiveConfigEntry]]:
+        """Answers of `in_flight`; answers for topics not in `existing` (a declared topic
+        that is still to be created) are only noted in `answers`, as are authorization
+        failures (raised by the caller, all at once; without `answers`, here)."""
         configs: dict[str, dict[str, LiveConfigEntry]] = {}
         retry: list[str] = []
+        own = answers is None
+        answers = ConfigAnswers() if answers is None else answers
         for futures in in_flight:
             for resource, future in futures.items():
                 try:
                     entries = future.result(timeout=self.timeout + 5)
                 except KafkaException as err:
-                    if resource.name not in existing:
+                    if _is_authorization_failure(err):
+                        answers.denied.append(resource.name)
                         continue
+                    unknown = is_unknown_topic(err)
+                    if resource.name not in existing and unknown:
+                        continue  # declared, absent: to be created
                     # A topic created moments ago may not have reached the broker that
                     # answers yet, or the request went to a bootstrap connection librdkafka
                     # retired when the metadata named the brokers: ask again, a bounded
-                    # number of times.
-                    unknown = is_unknown_topic(err)
+                    # number of times. (For a declared topic Metadata did not list, only
+                    # an answer tells absent from hidden: it is asked again too.)
                     if (unknown or is_local_transient(err)) and attempt < UNKNOWN_TOPIC_RETRIES:
                         retry.append(resource.name)
                         continue
@@ -167,15 +213,39 @@ class KafkaReader:
                     raise ConnectionFailed(message) from err
                 if not self.reported_config_names:
                     self.reported_config_names = frozenset(entries)
-                if resource.name in existing:
+                if resource.name not in existing:
+                    answers.hidden.append(resource.name)
+                else:
                     configs[resource.name] = {
                         key: _config_entry(entry) for key, entry in entries.items()
                         if config_keys is None or key in config_keys or entry.source == TOPIC_OVERRIDE}
         if retry:
             time.sleep(0.3 * (attempt + 1))
             configs.update(self._collect_configs(self._send_describe_configs(retry), existing, config_keys,
-                                                 attempt + 1))
+                                                 attempt + 1, answers))
+        if own:
+            answers.raise_if_partial()
         return configs
+
+
+@dataclass
+class ConfigAnswers:
+    """DescribeConfigs answers that make the view partial: topics the principal may not
+    DESCRIBE_CONFIGS, and topics whose configs came back although Metadata left them out
+    (they exist; the principal may not DESCRIBE them)."""
+
+    denied: list[str] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)
+
+    def raise_if_partial(self) -> None:
+        if self.denied:
+            raise not_authorized("DESCRIBE_CONFIGS", "TOPIC", self.denied)
+        if self.hidden:
+            raise not_authorized("DESCRIBE", "TOPIC", self.hidden)
+
+
+def _is_authorization_failure(err: KafkaException) -> bool:
+    return bool(err.args) and hasattr(err.args[0], "code") and err.args[0].code() in AUTHORIZATION_FAILURES
 
 
 def _config_entry(entry) -> LiveConfigEntry:

@@ -9,10 +9,20 @@ from confluent_kafka import KafkaError, KafkaException
 from kgitops.errors import ConnectionFailed
 
 
+AUTHORIZATION_FAILURES = frozenset({
+    KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.CLUSTER_AUTHORIZATION_FAILED,
+    KafkaError.GROUP_AUTHORIZATION_FAILED, KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+})
+AUTHORIZATION_HINT = ("kgitops' principal lacks an ACL for this; README (Secured clusters) lists the minimal ACLs "
+                      "kgitops needs")
+
+
 def kafka_error_text(err: object) -> str:
     if isinstance(err, KafkaException) and err.args:
         err = err.args[0]
     if isinstance(err, KafkaError):
+        if err.code() in AUTHORIZATION_FAILURES:
+            return f"{err.name()}: {err.str()} ({AUTHORIZATION_HINT})"
         return f"{err.name()}: {err.str()}"
     if isinstance(err, (TimeoutError, FutureTimeout)):
         return "no answer in time (are the brokers up and reachable?)"

@@ -22,6 +22,7 @@ import logging
 import math
 import os
 import random
+import ssl
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Generator, Mapping
@@ -29,7 +30,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 
-from kgitops.desired.interpolate import resolve
+from kgitops.desired.interpolate import PLACEHOLDER, resolve
 from kgitops.errors import ConnectionFailed, InputError, KgitopsError, Rejected
 from kgitops.live.connect import DEFAULT_TIMEOUT_S
 from kgitops.model import COMPATIBILITY_LEVELS, RegistryConnection
@@ -128,6 +129,10 @@ class InvalidCompatibilityLevel(RegistryError, InputError):
 
 class RegistryAuthFailed(RegistryError):
     """401 / 403: the credentials were refused or lack the permission."""
+
+
+class RegistryTlsFailed(RegistryError):
+    """The TLS handshake failed (an untrusted certificate, say): not transient, not retried."""
 
 
 class RegistryUnavailable(RegistryError, ConnectionFailed):
@@ -233,6 +238,9 @@ class RegistryClient:
         transport: httpx.BaseTransport | None = None,
         deadline: float | None = None,
         clock: Callable[[], float] = time.monotonic,
+        verify: ssl.SSLContext | bool = True,
+        display_url: str | None = None,
+        settings_in: str = "the cluster file",
     ):
         """`timeout`: the most one call may take, all its attempts included (each attempt
         gets what is left); `deadline`: the most all calls of this client may take,
@@ -242,7 +250,9 @@ class RegistryClient:
             raise ValueError("max_attempts must be at least 1")
         timeout = seconds_from_env(TIMEOUT_ENV, DEFAULT_TIMEOUT_S) if timeout is None else timeout
         deadline = seconds_from_env(DEADLINE_ENV, DEFAULT_DEADLINE_S) if deadline is None else deadline
-        self.url = url_for_display(url)
+        self.url = display_url or url_for_display(url)
+        self.settings_in = settings_in  # where the connection settings are declared, for messages
+        self.credential_variables: tuple[str, ...] = ()  # the environment variables auth comes from
         self.max_attempts = max_attempts
         self.backoff = backoff
         self.timeout = timeout
@@ -260,17 +270,30 @@ class RegistryClient:
                 limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
                 event_hooks=dict(event_hooks or {}),
                 transport=transport,
+                verify=verify,
             )
         except (httpx.InvalidURL, httpx.UnsupportedProtocol) as err:
-            raise InputError(f"schema_registry.url {self.url!r} is not a usable URL ({err}); "
-                             f"expected e.g. http://registry:8081") from err
+            raise self._unusable_url() from err
 
     @classmethod
     def from_connection(cls, conn: RegistryConnection, source: str, **options: Any) -> "RegistryClient":
         """A client for a cluster file's `schema_registry`, placeholders resolved from the
         environment now (`source` is the cluster file, named in errors)."""
+        from kgitops.live.registry_tls import ssl_context
+
         url = resolve(conn.url, setting="schema_registry.url", source=source)
-        return cls(url, auth=auth_from_connection(conn, source), **options)
+        options.setdefault("verify", ssl_context(conn, source))
+        variables = tuple(m.group(1) for text in (conn.basic_username, conn.basic_password, conn.bearer_token)
+                          if text for m in PLACEHOLDER.finditer(text))
+        client = cls(url, auth=auth_from_connection(conn, source), display_url=display_url(conn.url, url),
+                     settings_in=source, **options)
+        client.credential_variables = variables
+        return client
+
+    def _unusable_url(self) -> InputError:
+        # httpx's reason can quote the URL's parts (a port, a host): never shown, it may be a secret.
+        return InputError(f"schema_registry.url ({self.url}) in {self.settings_in} is not a usable URL; "
+                          f"expected e.g. https://registry:8081")
 
     def __repr__(self) -> str:
         return f"RegistryClient(url={self.url!r}, auth={self._auth_kind})"
@@ -418,9 +441,11 @@ class RegistryClient:
                 response = self._http.request(method, path, content=content, headers=headers, params=params,
                                               timeout=timeout)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as err:
-                raise InputError(f"schema_registry.url {self.url!r} is not a usable URL ({err}); "
-                                 f"expected e.g. http://registry:8081") from err
-            except httpx.TransportError as err:  # refused, reset, timed out, TLS, proxy: maybe transient
+                raise self._unusable_url() from err
+            except httpx.TransportError as err:  # refused, reset, timed out, proxy: maybe transient
+                tls = _tls_failure(err)
+                if tls is not None:
+                    raise self._tls_error(tls, doing, subject) from err
                 last_failure = f"{type(err).__name__}: {err}" if str(err) else type(err).__name__
                 retry_after = None
             except httpx.RequestError as err:  # redirect loops, undecodable bodies: not transient
@@ -456,6 +481,17 @@ class RegistryClient:
             return f"; stopped at the {self.timeout:g} s limit for one call ({TIMEOUT_ENV})"
         return ""
 
+    def _tls_error(self, failure: ssl.SSLError, doing: str, subject: str | None) -> "RegistryTlsFailed":
+        reason = getattr(failure, "verify_message", None) or getattr(failure, "reason", None) or type(failure).__name__
+        if isinstance(failure, ssl.SSLCertVerificationError):
+            advice = (f"set schema_registry.tls.ca_file in {self.settings_in} to the PEM file of the CA that signed "
+                      f"the registry's certificate")
+        else:
+            advice = (f"check schema_registry.tls in {self.settings_in} (a client certificate, cert_file and "
+                      f"key_file, if the registry requires one) and that the URL is https:// to a TLS port")
+        return RegistryTlsFailed(f"{doing}: the TLS handshake with the schema registry at {self.url} failed "
+                                 f"({reason}); {advice}. Not retried: this is not transient.", subject=subject)
+
     def _delay(self, attempt: int, retry_after: float | None) -> float:
         # Exponential backoff with jitter, so concurrent readers do not retry in lockstep.
         delay = min(MAX_BACKOFF_S, self.backoff * 2 ** (attempt - 1)) * random.uniform(0.75, 1.25)
@@ -474,9 +510,11 @@ class RegistryClient:
 
     def _error(self, response: httpx.Response, body: Any, *, doing: str, subject: str | None) -> RegistryError:
         status = response.status_code
+        if status in (401, 403):
+            return self._auth_error(status, doing, subject)
         if not isinstance(body, dict) or "error_code" not in body:
             hint = (" (Apicurio serves the Confluent API under /apis/ccompat/v7)" if status == 404 else "")
-            kind = RegistryAuthFailed if status in (401, 403) else RegistryError
+            kind = RegistryError
             return kind(f"the service at {self.url} answered HTTP {status} while {doing}, without a Schema "
                         f"Registry error body; check schema_registry.url{hint}", status=status, subject=subject)
         code = _int_or_none(body.get("error_code"))
@@ -485,6 +523,43 @@ class RegistryClient:
         return kind(f"{doing}: the schema registry at {self.url} answered {said or 'with no message'!r} "
                     f"(HTTP {status}, error {code}){advice}",
                     status=status, error_code=code, subject=subject, registry_message=said)
+
+    def _auth_error(self, status: int, doing: str, subject: str | None) -> RegistryAuthFailed:
+        if self._auth_kind == "none":
+            advice = f"the registry wants credentials: add schema_registry.auth (basic or bearer) to {self.settings_in}"
+        elif status == 401:
+            names = ", ".join(self.credential_variables) or "none: they are written in the file"
+            advice = (f"the registry refused the credentials: check schema_registry.auth in {self.settings_in} and "
+                      f"the environment variables it names ({names})")
+        else:
+            advice = ("the credentials were accepted but may not do this: grant the account that permission in "
+                      "the registry")
+        return RegistryAuthFailed(f"{doing}: the schema registry at {self.url} answered HTTP {status}; {advice}",
+                                  status=status, subject=subject)
+
+
+def display_url(written: str, resolved: str) -> str:
+    """The URL as it may be shown: the resolved one without user info and query when it is
+    a real http(s) URL, else the URL as written (a value from the environment that is not a
+    URL may be a secret put there by mistake)."""
+    try:
+        parts = urlsplit(resolved)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 0) >= 0
+    except ValueError:
+        usable = False
+    return url_for_display(resolved) if usable else written
+
+
+def _tls_failure(err: BaseException) -> ssl.SSLError | None:
+    """The ssl error behind an httpx transport error, if TLS is what failed."""
+    seen: BaseException | None = err
+    for _ in range(10):
+        if seen is None:
+            return None
+        if isinstance(seen, ssl.SSLError):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
 
 
 def _classify(status: int, code: int | None, subject: str | None) -> tuple[type[RegistryError], str]:

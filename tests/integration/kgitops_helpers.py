@@ -32,9 +32,12 @@ def run_cli(capsys, *args: str) -> CliResult:
 
 
 def write_cluster(path: Path, stack, topics: list[dict], **extra) -> Path:
+    kafka = {"bootstrap_servers": stack.bootstrap_servers}
+    if getattr(stack, "cluster_properties", None):
+        kafka["properties"] = dict(stack.cluster_properties)
     doc = {
         "name": "it",
-        "kafka": {"bootstrap_servers": stack.bootstrap_servers},
+        "kafka": kafka,
         "defaults": {"replication_factor": 3, "config": {"min.insync.replicas": 2}},
         "topics": topics,
         **extra,
@@ -44,7 +47,12 @@ def write_cluster(path: Path, stack, topics: list[dict], **extra) -> Path:
 
 
 def admin(stack) -> AdminClient:
-    return AdminClient({"bootstrap.servers": stack.bootstrap_servers})
+    return AdminClient({"bootstrap.servers": stack.bootstrap_servers, **getattr(stack, "admin_properties", {})})
+
+
+def registry_section(stack) -> dict:
+    """The cluster file's schema_registry section for `stack` (TLS and auth on the secured one)."""
+    return {"url": stack.registry_url, **getattr(stack, "registry_settings", {})}
 
 
 def topic_state(stack, name: str) -> dict:

@@ -14,7 +14,7 @@ from kgitops.kinds.subject.compare import diff_subjects
 from kgitops.kinds.subject.read import check_against_registry
 from kgitops.errors import Problem
 from kgitops.live.registry import read_registry
-from kgitops.live.registry_client import RegistryClient
+from kgitops.live.registry_client import BasicAuth, RegistryClient
 from kgitops.model import ClusterSpec, KafkaConnection, Location, Policy, SubjectSpec
 from kgitops.kinds.subject.actions import DeleteSubject, RegisterSchema, SetCompatibility
 
@@ -30,8 +30,14 @@ V3_INCOMPATIBLE = record(ID, {"name": "amount", "type": "double", "default": 0.0
 
 
 @pytest.fixture
+def stack(either_stack):
+    return either_stack
+
+
+@pytest.fixture
 def client(stack) -> Iterator[RegistryClient]:
-    with RegistryClient(stack.registry_url, timeout=10) as registry:
+    auth = BasicAuth(*stack.registry_auth) if stack.registry_auth else None
+    with RegistryClient(stack.registry_url, timeout=10, verify=stack.registry_verify, auth=auth) as registry:
         yield registry
 
 

@@ -1,11 +1,20 @@
-"""Topics: plan and apply against the real 3-broker cluster, as a user runs them."""
+"""Topics: plan and apply against the real 3-broker cluster, as a user runs them, on the
+plaintext stack and on the secured one (SASL_SSL as a principal with only the minimal ACLs)."""
 from __future__ import annotations
 
 import json
 
-from tests.conftest import BOTH_STACKS
+import pytest
+
+from tests.conftest import EVERY_STACK, STACK_FIXTURES
 from tests.integration.kgitops_helpers import (alter_outside, create_outside, delete_outside, plan_json, run_cli,
                                                topic_exists, topic_state, write_cluster)
+
+
+@pytest.fixture(params=["plaintext", "secured"])
+def stack(request):
+    """Both 4.4 stacks for every test here; EVERY_STACK tests run on Kafka 3.9 as well."""
+    return request.getfixturevalue(STACK_FIXTURES[request.param])
 
 
 def topic(name: str, partitions: int = 3, **config) -> dict:
@@ -15,7 +24,7 @@ def topic(name: str, partitions: int = 3, **config) -> dict:
     return entry
 
 
-@BOTH_STACKS
+@EVERY_STACK
 def test_apply_creates_exactly_what_is_declared_and_then_plan_shows_no_changes(stack, unique_name, tmp_path, capsys):
     cluster = write_cluster(tmp_path / "c.yaml", stack, [
         topic(unique_name, 6, retention_ms="1d", cleanup_policy="compact,delete", max_message_bytes="2MiB")])
@@ -37,7 +46,7 @@ def test_apply_creates_exactly_what_is_declared_and_then_plan_shows_no_changes(s
     assert second_apply.code == 0 and "No changes" in second_apply.out
 
 
-@BOTH_STACKS
+@EVERY_STACK
 def test_changed_config_is_applied_and_shown_before_after(stack, unique_name, tmp_path, capsys):
     create_outside(stack, unique_name, config={"min.insync.replicas": "2", "retention.ms": "604800000"})
     cluster = write_cluster(tmp_path / "c.yaml", stack, [topic(unique_name, retention_ms="2d")])
@@ -48,7 +57,7 @@ def test_changed_config_is_applied_and_shown_before_after(stack, unique_name, tm
     assert topic_state(stack, unique_name)["overrides"]["retention.ms"] == "172800000"
 
 
-@BOTH_STACKS
+@EVERY_STACK
 def test_undeclared_override_is_reset(stack, unique_name, tmp_path, capsys):
     create_outside(stack, unique_name, config={"min.insync.replicas": "2", "segment.ms": "3600000"})
     cluster = write_cluster(tmp_path / "c.yaml", stack, [topic(unique_name)])
@@ -66,7 +75,7 @@ def test_declared_value_equal_to_broker_default_is_no_change(stack, unique_name,
     assert planned.code == 0, planned.text
 
 
-@BOTH_STACKS
+@EVERY_STACK
 def test_partition_increase_warns_about_keys_and_applies(stack, unique_name, tmp_path, capsys):
     create_outside(stack, unique_name, partitions=3, config={"min.insync.replicas": "2"})
     cluster = write_cluster(tmp_path / "c.yaml", stack, [topic(unique_name, 6)])
@@ -187,7 +196,7 @@ def test_markdown_and_json_formats(stack, unique_name, tmp_path, capsys):
     assert data["summary"]["change"] >= 1 and data["format_version"] == 2  # resources, not actions
 
 
-@BOTH_STACKS
+@EVERY_STACK
 def test_replication_factor_change_is_planned_with_placement_and_applied(stack, unique_name, tmp_path, capsys):
     create_outside(stack, unique_name, partitions=3, rf=2, config={"min.insync.replicas": "1"})
     cluster = write_cluster(tmp_path / "c.yaml", stack, [topic(unique_name, 3)])

@@ -17,7 +17,7 @@ name: test
 kafka:
   bootstrap_servers: ${TEST_BOOTSTRAP:-localhost:9092}
   properties:
-    security.protocol: SASL_SSL
+    sasl.mechanism: PLAIN
     sasl.username: ${KGITOPS_TEST_USER}
     sasl.password: ${KGITOPS_TEST_PASSWORD}
     enable.ssl.certificate.verification: false

@@ -74,7 +74,9 @@ class TopicKind(ResourceKind):
         from kgitops.live.kafka import KafkaReader
 
         desired = context.desired
-        reader = KafkaReader(context.clients.admin, bootstrap=str(context.clients.client_config.get("bootstrap.servers", "")))
+        config = context.clients.client_config
+        reader = KafkaReader(context.clients.admin, bootstrap=str(config.get("bootstrap.servers", "")),
+                             errors=config.get("error_cb"))
         declared_keys = frozenset(key for topic in desired.topics for key in topic.config)
         live = reader.read(describe=desired.manages, expected_cluster_id=desired.cluster_id,
                            config_keys=declared_keys, declared=[t.name for t in desired.topics])
