@@ -174,6 +174,7 @@ def import_cluster(cluster_file: str, out_dir: str, progress: Progress = _silent
     if cluster.schema_registry is not None and live.topics:
         registry = read_topic_schemas(cluster, sorted(live.topics), progress)
     built = build_import(source, cluster, live, registry, kafka_line=version.line)
+    access_notes = add_access_file(built.files, cluster)
 
     refuse_conflicts(out, built.files)
     written, unchanged = write_files(out, built.files)
@@ -187,9 +188,37 @@ def import_cluster(cluster_file: str, out_dir: str, progress: Progress = _silent
         schemas=sum(len(t.schemas) for t in built.topics) + len(registry.standalone),
         files_written=written,
         files_unchanged=unchanged,
-        notes=tuple(read_notes) + registry.notes + built.notes + tuple(check_notes),
+        notes=tuple(read_notes) + registry.notes + built.notes + tuple(access_notes) + tuple(check_notes),
         seconds=time.perf_counter() - started,
     )
+
+
+ACCESS_FILE = f"{TOPICS_DIR}/_access.yaml"  # matched by the cluster file's include glob
+
+
+def add_access_file(files: dict[str, str], cluster: ClusterSpec) -> list[ImportNote]:
+    """The kinds beyond topics and subjects that can be imported (ACLs, SCRAM users), in one
+    file of their sections; nothing when the cluster has none."""
+    import yaml
+
+    from kgitops.live.clients import connect
+
+    clients = connect(cluster)
+    sections: dict[str, object] = {}
+    notes: list[ImportNote] = []
+    for kind in KINDS:
+        found, kind_notes = kind.import_sections(clients)
+        sections.update(found)
+        notes += [ImportNote(n) for n in kind_notes]
+    if "acls" in sections:
+        backed = {f"User:{u['name']}" for u in sections.get("users", ())}  # type: ignore[union-attr]
+        external = sorted({e["principal"] for e in sections["acls"]} - backed)  # type: ignore[union-attr]
+        if external:
+            sections["external_principals"] = external
+    if sections:
+        files[ACCESS_FILE] = (f"# Access control of cluster {cluster.name}, imported by kgitops: SCRAM users and "
+                              f"ACLs per principal.\n" + yaml.safe_dump(sections, sort_keys=False, width=120))
+    return notes
 
 
 def _input_document(cluster_file: str) -> Mapping[str, object]:

@@ -127,6 +127,11 @@ class ResourceKind:
         """The attributes of one of this kind's actions that change, `name: before -> after`."""
         return []
 
+    def import_sections(self, clients: "Clients") -> tuple[dict[str, object], list[str]]:
+        """For `kgitops import`: this kind's live resources as top-level YAML sections (a
+        plan right after the import shows no changes), and notes for the user."""
+        return {}, []
+
     def live_fingerprint(self, desired: ClusterSpec, live: LiveState) -> object:
         """JSON-able data covering the live state this kind's actions depend on: a saved
         plan is stale when it changes."""

@@ -114,3 +114,20 @@ def test_a_plan_shows_one_block_per_principal_and_round_trips(tmp_path):
     assert text.count("acl User:orders-svc") == 1
     assert plan.counts()["create"] == 2
     assert plan_from_dict(json.loads(json.dumps(plan_to_dict(plan))), action_types()) == plan
+
+
+def test_import_uses_shorthands_only_where_they_fit_exactly():
+    from kgitops.kinds.acl.desired import expand
+    from kgitops.kinds.acl.export import IMPORT_REASON, acl_entries
+
+    consume = {"principal": "User:billing", "consume": {"topics": ["a", "b"], "group": "billing"}}
+    produce = {"principal": "User:orders", "produce": {"topics": ["a"], "transactional_id": "orders-"}}
+    odd = [b("User:odd", "topic", "a", "READ"), b("User:odd", "topic", "b", "WRITE")]
+    broad = [b("User:admin", "cluster", "kafka-cluster", "ALL")]
+    entries = acl_entries(expand(consume) + expand(produce) + odd + broad)
+    assert consume in entries and produce in entries
+    assert {"principal": "User:odd", "resource": {"type": "topic", "name": "a", "pattern": "literal"},
+            "operations": ["READ"]} in entries
+    admin = next(e for e in entries if e["principal"] == "User:admin")
+    assert admin["resource"] == {"type": "cluster"} and admin["reason"] == IMPORT_REASON
+    assert {x for e in entries for x in expand(e)} == set(expand(consume) + expand(produce) + odd + broad)

@@ -74,6 +74,22 @@ class AclKind(ResourceKind):
         sign = "+" if isinstance(action, CreateAcls) else "-"
         return [f"{sign} {b.describe()}" for b in action.bindings]  # type: ignore[attr-defined]
 
+    def import_sections(self, clients) -> tuple[dict[str, object], list[str]]:
+        from kgitops.kinds.acl import wire
+        from kgitops.kinds.acl.export import acl_entries
+        from kgitops.live.connect import kafka_timeout
+
+        try:
+            bindings = wire.read_all(clients.admin, kafka_timeout())
+        except wire.NoAuthorizer:
+            return {}, ["the cluster has no authorizer: no ACLs to import"]
+        if not bindings:
+            return {}, []
+        principals = sorted({b.principal for b in bindings})
+        return {"acls": acl_entries(bindings), "owned_principals": principals}, [
+            f"{len(bindings)} ACL binding(s) of {len(principals)} principal(s) imported; the cluster file owns "
+            f"those principals (owned_principals), so their undeclared ACLs are removed by later applies"]
+
     def live_fingerprint(self, cluster: ClusterSpec, live: LiveState) -> object:
         bindings = live.by_kind.get("acl") or ()
         return sorted(dataclasses.astuple(b) for b in bindings if _desired(cluster).owns(b.principal))

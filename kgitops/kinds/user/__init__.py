@@ -231,9 +231,34 @@ class UserKind(ResourceKind):
                     f"({action.why})"]
         return [f"{action.mechanism} credential removed"]  # type: ignore[attr-defined]
 
+    def import_sections(self, clients) -> tuple[dict[str, object], list[str]]:
+        from kgitops.live.connect import kafka_timeout
+
+        timeout = kafka_timeout()
+        try:
+            described = clients.admin.describe_user_scram_credentials(request_timeout=timeout).result(
+                timeout=timeout + 5)
+        except Exception as err:  # a cluster without SCRAM: nothing to import, and say why
+            return {}, [f"SCRAM users not imported: {kafka_error_text(err)}"]
+        users = []
+        for name in sorted(described):
+            for info in described[name].scram_credential_infos:
+                users.append({"name": name, "mechanism": info.mechanism.name.replace("_", "-"),
+                              "iterations": info.iterations, "password": f"${{{password_variable(name)}}}"})
+        if not users:
+            return {}, []
+        return {"users": users}, [f"{len(users)} SCRAM user(s) imported: passwords cannot be read back, so each "
+                                  f"reads its password from an environment variable (KGITOPS_PASSWORD_<USER>) when "
+                                  f"apply has to set it"]
+
     def live_fingerprint(self, desired: ClusterSpec, live: LiveState) -> object:
         users = live.by_kind.get("user") or {}
         return {u: sorted(m.items()) for u, m in sorted(users.items()) if _desired(desired).owns(u)}
+
+
+def password_variable(user: str) -> str:
+    """`KGITOPS_PASSWORD_ORDERS_SVC` for user `orders-svc`: where an imported user's password comes from."""
+    return "KGITOPS_PASSWORD_" + "".join(c if c.isalnum() else "_" for c in user.upper())
 
 
 def with_rotation(cluster: ClusterSpec) -> ClusterSpec:
