@@ -17,7 +17,8 @@ import pytest
 import yaml
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from kgitops.importer import IMPORT_REASON, import_cluster
+from kgitops.importer import import_cluster
+from kgitops.importer.found import IMPORT_REASON
 from kgitops.live.registry_client import RegistryClient
 from tests.integration.kgitops_helpers import run_cli
 

@@ -10,9 +10,10 @@ from kgitops.desired.loader import load_cluster
 from kgitops.desired.topic_configs import parse_config_value
 from kgitops.kinds.topic.compare import diff_topics
 from kgitops.errors import InputError
-from kgitops.importer import (IMPORT_REASON, ConfigValue, ImportedSchema, ImportedTopic, RegistryFindings,
-                              build_import, check_imported_files, config_value, group_topics, policy_exceptions,
-                              refuse_conflicts, shared_default_configs, subjects_to_import, write_files)
+from kgitops.importer.build import build_import, config_value, group_topics, policy_exceptions, shared_default_configs
+from kgitops.importer.found import IMPORT_REASON, ConfigValue, ImportedSchema, ImportedTopic, RegistryFindings
+from kgitops.importer.read import subjects_to_import
+from kgitops.importer.write import check_imported_files, refuse_conflicts, write_files
 from kgitops.model import (Broker, ClusterSpec, KafkaConnection, LiveCluster, LiveConfigEntry, LivePartition,
                            LiveTopic, Policy)
 from kgitops.policy.desired import check_desired
@@ -259,7 +260,7 @@ class FakeReader:
 
 
 def test_configs_are_described_in_chunks_with_progress_and_vanished_topics_are_dropped(monkeypatch):
-    from kgitops import importer
+    from kgitops.importer import read as importer
 
     monkeypatch.setattr(importer, "PROGRESS_EVERY", 4)
     names = [f"t{i}" for i in range(10)]
