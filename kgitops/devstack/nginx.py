@@ -94,7 +94,7 @@ def start_nginx(directory: Path, *, marker: str, port: int, upstream_port: int, 
                 users: dict[str, str]) -> None:
     """Write the configuration and htpasswd (one line per user) and start nginx, unless ours runs."""
     pid_file = directory / "pid"
-    if processes.running_pid(pid_file, marker):
+    if processes.running_pid(pid_file, marker, token=str(directory)):
         return
     nginx = find_nginx()
     (directory / "tmp").mkdir(parents=True, exist_ok=True)

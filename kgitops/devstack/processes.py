@@ -42,31 +42,34 @@ def marker_argument(marker: str) -> str:
     return f"{MARKER_PROPERTY}{marker}"
 
 
-def running_pid(pid_file: Path, marker: str) -> int | None:
+def running_pid(pid_file: Path, marker: str, *, token: str | None = None) -> int | None:
     """The pid in `pid_file` if that process is alive and its command line has the argument
     marker_argument(marker), whole: the 3.9 stack's directory `dev-kafka3.9` starts with
-    the 4.4 stack's `dev`, and a reused pid must never pass for the other stack's."""
+    the 4.4 stack's `dev`, and a reused pid must never pass for the other stack's. A
+    program that takes no marker argument (nginx) is recognised by `token` instead, one
+    whole word of its command line (its own directory)."""
     try:
         pid = int(pid_file.read_text().strip())
     except (OSError, ValueError):
         return None
-    if f" {marker_argument(marker)} " not in f" {_cmdline(pid)} " or _is_zombie(pid):
+    expected = token if token is not None else marker_argument(marker)
+    if f" {expected} " not in f" {_cmdline(pid)} " or _is_zombie(pid):
         return None
     return pid
 
 
-def stop(pid_file: Path, marker: str, *, timeout: float = 30.0) -> bool:
+def stop(pid_file: Path, marker: str, *, timeout: float = 30.0, token: str | None = None) -> bool:
     """SIGTERM, wait for a clean shutdown, then SIGKILL. True if a process was stopped."""
-    pid = running_pid(pid_file, marker)
+    pid = running_pid(pid_file, marker, token=token)
     if pid is None:
         pid_file.unlink(missing_ok=True)
         return False
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and running_pid(pid_file, marker) is not None:
+    while time.monotonic() < deadline and running_pid(pid_file, marker, token=token) is not None:
         _reap(pid)
         time.sleep(0.2)
-    if running_pid(pid_file, marker) is not None:
+    if running_pid(pid_file, marker, token=token) is not None:
         os.kill(pid, signal.SIGKILL)
         for _ in range(50):
             _reap(pid)

@@ -270,7 +270,8 @@ def status(layout: SecureLayout) -> SecureStatus:
         registry_check=(lambda _kafka: registry_answers(layout)) if ready else (lambda _kafka: False))
     base.bootstrap_servers = layout.sasl_bootstrap
     base.schema_registry_url = layout.registry_url
-    return SecureStatus(base, layout, processes.running_pid(layout.nginx_dir / "pid", layout.kafka.marker))
+    return SecureStatus(base, layout, processes.running_pid(layout.nginx_dir / "pid", layout.kafka.marker,
+                                                                     token=str(layout.nginx_dir)))
 
 
 # --------------------------------------------------------------------------- up / down
@@ -337,7 +338,8 @@ def _wait_ready(layout: SecureLayout, started: float, timeout: float) -> None:
         if brokers == layout.kafka.nodes and registry:
             return
         dead = stack._dead_component(layout.kafka)
-        if dead is None and not processes.running_pid(layout.nginx_dir / "pid", layout.kafka.marker):
+        if dead is None and not processes.running_pid(layout.nginx_dir / "pid", layout.kafka.marker,
+                                                                    token=str(layout.nginx_dir)):
             dead = ("nginx", layout.nginx_dir / "error.log")
         elapsed = time.monotonic() - started
         if dead or elapsed > timeout:
@@ -410,7 +412,7 @@ def _write_client_files(layout: SecureLayout, creds: Credentials) -> None:
 
 def down(layout: SecureLayout) -> list[str]:
     stopped = []
-    if processes.stop(layout.nginx_dir / "pid", layout.kafka.marker, timeout=10):
+    if processes.stop(layout.nginx_dir / "pid", layout.kafka.marker, timeout=10, token=str(layout.nginx_dir)):
         stopped.append("nginx")
     stopped += stack.down(layout.kafka)
     # The SCRAM users were formatted into the storage just deleted: new ones next time.
