@@ -15,7 +15,6 @@ runs, so compare the ratios of one run.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -30,21 +29,13 @@ from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, A
                                    AdminClient, ResourcePatternType, ResourceType, ScramCredentialInfo,
                                    ScramMechanism, UserScramCredentialUpsertion)
 
+from benchmarks.plan_bench import timed  # noqa: E402
 from kgitops import planner  # noqa: E402
 from kgitops.devstack import secure  # noqa: E402
 from kgitops.devstack.stack import _SilentLogger  # noqa: E402
 from kgitops.live.clients import connect  # noqa: E402
 
 OPERATIONS = ("READ", "WRITE", "DESCRIBE", "ALTER", "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "CREATE", "DELETE")
-
-
-def timed(fn, repeat: int = 3) -> tuple[float, object]:
-    times, result = [], None
-    for _ in range(repeat):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), result
 
 
 def main() -> None:
@@ -101,7 +92,7 @@ def main() -> None:
                                     request_timeout=60).result(timeout=90)
             return len(principals)
 
-        plan_time, run_result = timed(kgitops_plan)
+        plan_time, run_result = timed(kgitops_plan, repeat=3)
         reader_time, requests = timed(per_principal, repeat=1)
         assert not run_result.plan.actions, run_result.plan.summary_line()
         print(f"\n   {'reader':<40}{'wall s':>8}{'requests':>10}")
