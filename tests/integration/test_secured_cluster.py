@@ -412,3 +412,27 @@ def test_a_principal_that_may_read_but_not_create_plans_and_its_apply_fails_nami
     assert f"create topic {name}: TOPIC_AUTHORIZATION_FAILED" in applied.text
     assert "lists the minimal ACLs kgitops needs" in applied.text
     assert name not in _admin(layout).list_topics(timeout=10).topics
+
+
+def test_impact_without_group_permissions_is_a_warning_naming_the_acl_not_a_failed_plan(
+        layout, prefix, minimal_user, sr_password, tmp_path, capsys, monkeypatch):
+    """The minimal-ACL principal may not DESCRIBE consumer groups: a plan with a risky change
+    still succeeds, and says which permission its impact lacks."""
+    from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
+
+    user, password = minimal_user
+    _env(monkeypatch, layout, user, password, sr_password)
+    topic = f"{prefix}retained"
+    admin = _admin(layout)
+    for future in admin.create_topics([NewTopic(topic, 1, 3, config={"min.insync.replicas": "2"})]).values():
+        future.result(timeout=60)
+    wait_until(lambda: topic in admin.list_topics(timeout=10).topics)
+    offsets = ConsumerGroupTopicPartitions(f"{prefix}readers", [TopicPartition(topic, 0, 0)])
+    for future in admin.alter_consumer_group_offsets([offsets]).values():
+        future.result(timeout=30)
+    cluster = _cluster(tmp_path / "w", layout, f"sec-{user}", [
+        {"name": topic, "partitions": 1, "config": {"retention.ms": "1h"}}], owned_prefixes=[prefix])
+    planned = run_cli(capsys, "plan", "-c", str(cluster))
+    assert planned.code == 0, planned.text
+    assert "retention decrease" in planned.out
+    assert "DESCRIBE" in planned.out and "GROUP" in planned.out, planned.out  # the warning names the ACL
