@@ -6,9 +6,9 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from kgitops import planner
-from kgitops.kinds.topic.impact import Impacts, read_impacts
 from kgitops.live.clients import connect
 from kgitops.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, Problem, exit_code_for
 from kgitops.plan import Plan, plan_to_dict
@@ -20,6 +20,10 @@ from kgitops.render.text import render_text
 def refusal_exit_code(plan: Plan) -> int | None:
     """1 when a refusal is an impossible change or bad input, 3 when only policy refused."""
     return exit_code_for(plan.refusals) if plan.refusals else None
+
+
+if TYPE_CHECKING:
+    from kgitops.kinds.topic.impact import Impacts
 
 
 def render(plan: Plan, fmt: str, *, color: bool = False, impacts: Impacts | None = None) -> str:
@@ -34,6 +38,8 @@ def read_impact(args: argparse.Namespace, result: planner.PlanRun) -> Impacts | 
     """The live impact of the plan's risky actions (docs/impact.md), unless --no-impact."""
     if getattr(args, "no_impact", False) or not result.plan.actions:
         return None
+    from kgitops.kinds.topic.impact import Impacts, read_impacts  # only a plan with changes needs it
+
     started = time.perf_counter()
     try:
         impacts = read_impacts(result.plan.actions, result.live, result.clients,
