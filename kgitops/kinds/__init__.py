@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Sequence
 
 from kgitops.kinds.acl import AclKind
+from kgitops.kinds.group import GroupKind
 from kgitops.kinds.base import ResourceKind
 from kgitops.kinds.subject import SubjectKind
 from kgitops.kinds.topic import TopicKind
@@ -21,6 +22,7 @@ KINDS: tuple[ResourceKind, ...] = (
     SubjectKind(),
     UserKind(),
     AclKind(),
+    GroupKind(),
 )
 
 
