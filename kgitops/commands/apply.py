@@ -90,7 +90,8 @@ def run(args: argparse.Namespace) -> int:
 
     # One apply per cluster at a time; the audit record is written while the lock is
     # still held, so the audit topic lists applies in the order they ran.
-    with cluster_lock(current.cluster.name, current.client_config, plan_digest(plan), cluster_file=args.cluster) as lock:
+    with cluster_lock(current.cluster.name, current.live.cluster_id, current.client_config, plan_digest(plan),
+                      cluster_file=args.cluster) as lock:
         # The plan was read before the lock (and maybe reviewed for minutes): another apply
         # may have changed the cluster meanwhile. Read again under the lock.
         check_not_stale(plan, planner.compute(planner.load(args.cluster), clients).plan, "the reviewed plan",

@@ -109,3 +109,9 @@ def delete_outside(stack, name: str) -> None:
     client = admin(stack)
     client.delete_topics([name])[name].result(timeout=30)
     wait_until(lambda: not topic_exists(stack, name))
+
+
+def stack_cluster_id(stack) -> str:
+    """The id DescribeCluster reports: what names the stack's lock and audit topics."""
+    client = admin(stack)  # kept referenced until the future resolves
+    return client.describe_cluster(request_timeout=10).result(timeout=15).cluster_id
