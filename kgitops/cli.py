@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--kafka-version", choices=("4.4", "3.9"), default="4.4",
                    help="4.4 (default: KRaft + registry) or 3.9 (ZooKeeper mode, brokers on base+200, "
                         "beside the 4.4 stack)")
+    p.add_argument("--via-proxy", action="store_true",
+                   help="up: also put toxiproxy in front of every broker and the registry, for fault tests "
+                        "(builds toxiproxy with Go on first use)")
 
     p = sub.add_parser("history", help="show the audit trail of applies")
     _cluster_arg(p)

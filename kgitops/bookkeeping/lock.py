@@ -433,6 +433,7 @@ class HeldLock:
         self._thread = threading.Thread(target=self._heartbeat, name=f"kgitops-lock-{acquired.lock_id}",
                                         daemon=True)
         self._released = False
+        self._lost = False
 
     @property
     def lock_id(self) -> str:
@@ -444,8 +445,11 @@ class HeldLock:
 
     @property
     def lost(self) -> bool:
-        """True once no heartbeat was acknowledged for a TTL: another apply may hold it now."""
-        return self.clock() - self._acknowledged_at > self.ttl_s
+        """True once no heartbeat was acknowledged for a TTL: another apply may hold it now.
+        It stays true: a heartbeat acknowledged late cannot undo an expiry observers saw."""
+        if not self._lost and self.clock() - self._acknowledged_at > self.ttl_s:
+            self._lost = True
+        return self._lost
 
     def start_heartbeat(self) -> None:
         self._thread.start()

@@ -101,10 +101,10 @@ def run(args: argparse.Namespace) -> int:
             outcomes = execute(plan.actions, kinds=KINDS, clients=clients, report=report,
                                settings=ApplySettings(throttle_bytes_per_sec=args.throttle,
                                                       reassignment_timeout=args.reassignment_timeout))
-    return summarize(outcomes)
+    return summarize(outcomes, lock_lost=lock.lost)
 
 
-def summarize(outcomes: list[Outcome]) -> int:
+def summarize(outcomes: list[Outcome], *, lock_lost: bool = False) -> int:
     done = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok and not o.skipped]
     skipped = [o for o in outcomes if o.skipped]
@@ -114,5 +114,10 @@ def summarize(outcomes: list[Outcome]) -> int:
         for o in failed + skipped:
             print(f"  {o.action.kind.replace('_', ' ')} {o.action.resource}: {o.error}", file=sys.stderr)
         print("Fix the cause and run apply again: what succeeded is not repeated.", file=sys.stderr)
+        return EXIT_ERROR
+    if lock_lost:
+        # Another apply may have changed the cluster meanwhile: CI must not report success.
+        print(f"Error: the apply lock was lost during this apply (the audit record says lock_lost); run "
+              f"`kgitops plan` to check the cluster.", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK

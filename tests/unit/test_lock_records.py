@@ -194,6 +194,8 @@ def test_a_holder_knows_it_lost_its_lock_once_no_heartbeat_was_acknowledged_for_
     for offset, lost in ((0.0, False), (4.9, False), (5.0, False), (5.01, True), (60.0, True)):
         now[0] = 1000.0 + offset
         assert held.lost is lost, offset
+    held._acknowledged_at = now[0] - 1  # a heartbeat sent before the expiry, acknowledged after it
+    assert held.lost, "once lost, always lost"
 
 
 # ---------------------------------------------------------------------------
