@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from kgitops.bookkeeping.audit import audited_apply, plan_digest
 from kgitops.commands.plan import refusal_exit_code, render
 from kgitops.errors import EXIT_ERROR, EXIT_OK, InputError, KgitopsError
 from kgitops.bookkeeping.lock import cluster_lock
+from kgitops.live.connect import kafka_timeout
 from kgitops.plan import Plan, plan_from_dict
 from kgitops.render.text import render_text
 
@@ -99,9 +101,15 @@ def run(args: argparse.Namespace) -> int:
         with audited_apply(current, plan, lock, cluster_file=args.cluster, report=print_outcome) as report:
             print(f"\nApplying {len(plan.actions)} change(s) to cluster {plan.cluster}:")
             outcomes = execute(plan.actions, kinds=KINDS, clients=clients, report=report,
-                               settings=ApplySettings(throttle_bytes_per_sec=args.throttle,
+                               settings=ApplySettings(timeout=admin_request_timeout(), throttle_bytes_per_sec=args.throttle,
                                                       reassignment_timeout=args.reassignment_timeout))
     return summarize(outcomes, lock_lost=lock.lost)
+
+
+def admin_request_timeout() -> float:
+    """Seconds each apply step waits for its admin request: KGITOPS_KAFKA_TIMEOUT when set
+    (a CI job that must fail fast on a lost connection), else the apply's own default."""
+    return kafka_timeout() if os.environ.get("KGITOPS_KAFKA_TIMEOUT") else ApplySettings.timeout
 
 
 def summarize(outcomes: list[Outcome], *, lock_lost: bool = False) -> int:

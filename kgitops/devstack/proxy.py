@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -165,12 +164,6 @@ def broker_listeners(layout: "StackLayout", node: int) -> list[tuple[str, int, i
 # --------------------------------------------------------------------------- the toxiproxy process
 
 
-def _port_open(port: int) -> bool:
-    with socket.socket() as s:
-        s.settimeout(0.5)
-        return s.connect_ex(("127.0.0.1", port)) == 0
-
-
 def _pid_file(proxied: ProxyLayout) -> Path:
     return proxied.directory / "pid"
 
@@ -200,17 +193,17 @@ def start(layout: "StackLayout", timeout: float = 120.0) -> ProxyLayout:
 
     proxied = prepare(layout)
     for node in layout.node_ids():
-        if not _port_open(proxied.listener_port(node)):
+        if not stack._port_in_use(proxied.listener_port(node)):
             stack.progress(f"  restarting kafka broker {node} with a listener for toxiproxy")
             stack.stop_node(layout, node)
             stack.start_node(layout, node)
-            _wait(lambda: _port_open(proxied.listener_port(node)) and
+            _wait(lambda: stack._port_in_use(proxied.listener_port(node)) and
                   stack.live_broker_count(layout, timeout=2.0)[0] == layout.nodes,
                   timeout, f"kafka broker {node} did not come back with its toxiproxy listener",
                   layout.node_log(node))
     if not running(layout):
         busy = [p for p in (proxied.api_port, proxied.registry_proxy_port,
-                            *(proxied.proxy_port(n) for n in layout.node_ids())) if _port_open(p)]
+                            *(proxied.proxy_port(n) for n in layout.node_ids())) if stack._port_in_use(p)]
         if busy:
             raise KgitopsError(f"port(s) {', '.join(map(str, busy))} on 127.0.0.1 that toxiproxy needs are in use "
                                f"by another process; choose other ports with --base-port / --registry-port.")
