@@ -125,7 +125,7 @@ def summarize(outcomes: list[Outcome], *, lock_lost: bool = False) -> int:
         return EXIT_ERROR
     if lock_lost:
         # Another apply may have changed the cluster meanwhile: CI must not report success.
-        print(f"Error: the apply lock was lost during this apply (the audit record says lock_lost); run "
-              f"`kgitops plan` to check the cluster.", file=sys.stderr)
+        print("Error: the apply lock was lost during this apply (the audit record says lock_lost); run "
+              "`kgitops plan` to check the cluster.", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_OK
