@@ -211,7 +211,9 @@ def start(layout: "StackLayout", timeout: float = 120.0) -> ProxyLayout:
         config = proxied.directory / "proxies.json"
         config.write_text(json.dumps(proxied.proxies(), indent=2))
         processes.start([str(ensure_toxiproxy()), "-host", "127.0.0.1", "-port", str(proxied.api_port),
-                         "-config", str(config)], log_file=proxied.directory / "toxiproxy.log",
+                         # After "--", ignored by toxiproxy: the marker processes.running_pid looks for.
+                         "-config", str(config), "--", processes.marker_argument(layout.marker)],
+                        log_file=proxied.directory / "toxiproxy.log",
                         pid_file=_pid_file(proxied), cwd=proxied.directory)
         _wait(lambda: Toxiproxy(proxied.api_url).answers(), 30, "toxiproxy did not answer",
               proxied.directory / "toxiproxy.log")
