@@ -72,14 +72,15 @@ MAX_HEARTBEAT_INTERVAL_S = 10.0
 # A generation whose creator never wrote `acquired` is taken over after this long. Not the
 # TTL: observers cannot know the creator's TTL before it is written.
 ACQUIRING_GRACE_S = 30.0
-# How long a contender that lost the creation race waits for the winner's `acquired`
-# record, so that the refusal can name the winner.
-WINNER_RECORD_WAIT_S = 3.0
 MAX_ACQUIRE_ATTEMPTS = 3
 # From listing the generations to the new generation's `acquired` record being written, at
 # most this long: an observer declares a generation without that record abandoned only
 # ACQUIRING_GRACE_S after its own first probe of it, which comes after the creation.
 LOCK_FIRST_WRITE_S = ACQUIRING_GRACE_S * 2 / 3
+# How long a contender that lost the creation race waits for the winner's `acquired`
+# record, so that the refusal can name the winner: as long as the winner may take to
+# write it (it waits for the new topic's leader first; seconds on a busy cluster).
+WINNER_RECORD_WAIT_S = LOCK_FIRST_WRITE_S
 FIRST_WRITE_ATTEMPTS = 2
 TOPIC_KEY = re.compile(r"[A-Za-z0-9._-]{1,200}")
 WAIT_RETRY_S = 1.0
