@@ -117,15 +117,14 @@ def summarize(outcomes: list[Outcome], *, lock_lost: bool = False) -> int:
     failed = [o for o in outcomes if not o.ok and not o.skipped]
     skipped = [o for o in outcomes if o.skipped]
     print(f"\nApply finished: {len(done)} done, {len(failed)} failed, {len(skipped)} skipped.")
+    if lock_lost:
+        # Another apply may have changed the cluster meanwhile: CI must not report success.
+        print("Error: the apply lock was lost during this apply (the audit record says lock_lost); run "
+              "`kgitops plan` to check the cluster.", file=sys.stderr)
     if failed or skipped:
         print("Not done:", file=sys.stderr)
         for o in failed + skipped:
             print(f"  {o.action.kind.replace('_', ' ')} {o.action.resource}: {o.error}", file=sys.stderr)
         print("Fix the cause and run apply again: what succeeded is not repeated.", file=sys.stderr)
         return EXIT_ERROR
-    if lock_lost:
-        # Another apply may have changed the cluster meanwhile: CI must not report success.
-        print("Error: the apply lock was lost during this apply (the audit record says lock_lost); run "
-              "`kgitops plan` to check the cluster.", file=sys.stderr)
-        return EXIT_ERROR
-    return EXIT_OK
+    return EXIT_ERROR if lock_lost else EXIT_OK
