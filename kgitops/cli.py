@@ -139,6 +139,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "beside the 4.4 stack)")
     p.add_argument("--secure", action="store_true", help="the secured profile: SASL_SSL/SCRAM and mutual TLS, "
                    "ACLs, the registry over HTTPS with basic auth (own ports and state directory)")
+    p.add_argument("--via-proxy", action="store_true",
+                   help="up: also put toxiproxy in front of every broker and the registry, for fault tests "
+                        "(builds toxiproxy with Go on first use)")
 
     p = sub.add_parser("history", help="show the audit trail of applies")
     _cluster_arg(p)

@@ -37,7 +37,9 @@ def plain_stack() -> Stack:
     layout = StackLayout.from_settings()
     current = status(layout)
     if not current.healthy:
-        current = up(layout, timeout=240)
+        # With toxiproxy's listeners from the start: the fault tests need them, and adding
+        # them later costs a restart of every broker.
+        current = up(layout, timeout=240, via_proxy=True)
     return Stack(current.bootstrap_servers, current.schema_registry_url, layout)
 
 

@@ -1,10 +1,10 @@
 """The audit trail: every apply that changed something (or tried to) leaves one record, in
-the cluster (topic `__kgitops_audit.<cluster>`, one partition, kept 365 days) and in a
+the cluster (topic `__kgitops_audit.<cluster id>`, one partition, kept 365 days) and in a
 local JSON-lines file (`.kgitops/audit.jsonl` beside the cluster file, or
 KGITOPS_AUDIT_FILE).
 
-The topic is the shared trail every CI runner and laptop writes to; the file is this
-machine's copy, which still exists when the cluster is gone or unreachable. A record holds
+The topic is the shared trail every CI runner and laptop writes to, whichever cluster file
+they use (it is named by the cluster id, as the lock is); the file is this machine's copy, which still exists when the cluster is gone or unreachable. A record holds
 what happened, never how to connect: no connection properties, and any secret the
 connection uses is masked should an error message quote it.
 """
@@ -28,7 +28,7 @@ from kgitops.desired.interpolate import resolve
 from kgitops.errors import KgitopsError
 from kgitops.bookkeeping import internal_topics
 from kgitops.live.connect import kafka_timeout
-from kgitops.bookkeeping.lock import HeldLock, Identity, whoami
+from kgitops.bookkeeping.lock import HeldLock, Identity, lock_key, whoami
 from kgitops.model import ClusterSpec
 from kgitops.plan import Plan, fingerprint, plan_to_dict
 
@@ -42,6 +42,7 @@ AUDIT_RETENTION_MS = 365 * 24 * 3600 * 1000
 # far below this, which the topic and the producer both allow.
 AUDIT_MAX_RECORD_BYTES = 8 * 1024 * 1024
 AUDIT_FILE_ENV = "KGITOPS_AUDIT_FILE"
+MAX_TOPIC_NAME = 249
 
 SUCCEEDED, PARTIAL, FAILED, INTERRUPTED = "succeeded", "partial", "failed", "interrupted"
 
@@ -57,8 +58,16 @@ def _to_stderr(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def audit_topic(cluster_name: str) -> str:
-    return f"{AUDIT_TOPIC_PREFIX}{cluster_name}"
+def audit_topic(key: str) -> str:
+    """`key` is the cluster's lock_key (its id)."""
+    return f"{AUDIT_TOPIC_PREFIX}{key}"
+
+
+def legacy_audit_topic(cluster_name: str) -> str | None:
+    """Where kgitops 0.x wrote the trail: named by the cluster file's `name`. Still read by
+    history; None when no such topic could exist (the name is too long for a topic)."""
+    topic = f"{AUDIT_TOPIC_PREFIX}{cluster_name}"
+    return topic if len(topic) <= MAX_TOPIC_NAME else None
 
 
 def audit_file(cluster_file: str) -> Path:
@@ -155,30 +164,33 @@ def append_to_file(path: Path, line: str) -> None:
         f.write(line + "\n")
 
 
-def append_to_topic(client_config: dict, cluster_name: str, line: str, brokers: int,
+def append_to_topic(client_config: dict, key: str, line: str, brokers: int,
                     timeout: float | None = None) -> None:
     timeout = kafka_timeout() if timeout is None else timeout
-    topic = audit_topic(cluster_name)
+    topic = audit_topic(key)
     spec = internal_topics.durable_topic(topic, brokers, {
         "retention.ms": str(AUDIT_RETENTION_MS),
         "max.message.bytes": str(AUDIT_MAX_RECORD_BYTES),
     })
-    internal_topics.create_topic(AdminClient(client_config), spec, timeout)  # False: it already exists
-    producer = internal_topics.durable_producer(client_config, **{
+    producer = internal_topics.durable_producer(client_config, timeout, **{
         "compression.type": "zstd", "message.max.bytes": AUDIT_MAX_RECORD_BYTES + 1024 * 1024})
-    internal_topics.append(producer, topic, line.encode(), cluster_name.encode(), timeout)
+    if internal_topics.create_topic(AdminClient(client_config), spec, timeout):
+        # Created just now: on a busy cluster its leader takes a moment (append then waits anyway).
+        internal_topics.wait_for_leader(producer, topic, int(spec.config["min.insync.replicas"]),
+                                        time.monotonic() + timeout)
+    internal_topics.append(producer, topic, line.encode(), key.encode(), timeout)
 
 
 def record_apply(record: dict, *, run: "PlanRun", cluster_file: str, notify: Notify = _to_stderr) -> None:
     """Write the record to the cluster and to the local file. A failure to write is a warning:
     the changes are made, and failing the apply would make CI re-run it for nothing."""
     line = encode(record, connection_secrets(run.cluster, run.client_config))
+    key = lock_key(run.live.cluster_id, run.cluster.name)
     try:
-        append_to_topic(run.client_config, run.cluster.name, line, len(run.live.brokers))
+        append_to_topic(run.client_config, key, line, len(run.live.brokers))
     except Exception as err:  # whatever it is, the apply itself is over and the local copy still gets written
         reason = err.message if isinstance(err, KgitopsError) else f"{type(err).__name__}: {err}"
-        notify(f"Warning: the audit record of this apply could not be written to topic "
-               f"{audit_topic(run.cluster.name)}: {reason}")
+        notify(f"Warning: the audit record of this apply could not be written to topic {audit_topic(key)}: {reason}")
     path = audit_file(cluster_file)
     try:
         append_to_file(path, line)
@@ -222,27 +234,40 @@ class History:
     location: str  # the topic name or the file path
 
 
-def read_topic(client_config: dict, cluster_name: str, limit: int,
-               timeout: float | None = None) -> list[dict] | None:
-    """The newest `limit` records of the cluster's audit topic, newest first; None when the
-    topic does not exist."""
+def read_topic(client_config: dict, topic: str, limit: int, timeout: float | None = None) -> list[dict] | None:
+    """The newest `limit` records of an audit topic, newest first; None when the topic does
+    not exist."""
     timeout = kafka_timeout() if timeout is None else timeout
-    topic = audit_topic(cluster_name)
     if not internal_topics.topic_exists(AdminClient(client_config), topic, timeout):
         return None
     stored = internal_topics.read_tail(client_config, topic, limit, timeout)
     return [r for r in (_decode(s.value) for s in reversed(stored)) if r is not None]
 
 
-def read_file(path: Path, cluster_name: str, limit: int) -> list[dict]:
-    """The newest `limit` records of `cluster_name` in a local audit file, newest first (the
-    file may hold the records of several clusters whose files share a directory)."""
+def newest_first(*trails: list[dict], limit: int) -> list[dict]:
+    """Several trails of one cluster (the id-named topic and a legacy name-named one) as one,
+    newest first by each record's `time`; a stable sort keeps each trail's own order."""
+    merged = [r for trail in trails for r in trail]
+    merged.sort(key=lambda r: str(r.get("time", "")), reverse=True)
+    return merged[:limit]
+
+
+def read_file(path: Path, cluster_name: str, limit: int, cluster_id: str | None = None) -> list[dict]:
+    """The newest `limit` records of one cluster in a local audit file, newest first (the
+    file may hold the records of several clusters whose files share a directory): those of
+    `cluster_id` when known, else those of `cluster_name`."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except FileNotFoundError:
         return []
-    records = [r for r in map(_decode, lines) if r is not None and r.get("cluster") == cluster_name]
+    records = [r for r in map(_decode, lines) if r is not None and _of_cluster(r, cluster_name, cluster_id)]
     return list(reversed(records))[:limit]
+
+
+def _of_cluster(record: dict, cluster_name: str, cluster_id: str | None) -> bool:
+    if cluster_id and record.get("cluster_id"):
+        return record["cluster_id"] == cluster_id
+    return record.get("cluster") == cluster_name
 
 
 def _decode(line: bytes | str) -> dict | None:

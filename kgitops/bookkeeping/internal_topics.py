@@ -58,7 +58,9 @@ def delete_topics(admin: AdminClient, names: list[str], timeout: float) -> None:
             pass
 
 
-def durable_producer(client_config: dict, **overrides: object) -> Producer:
+def durable_producer(client_config: dict, delivery_timeout: float, **overrides: object) -> Producer:
+    """`delivery_timeout` (seconds) is how long librdkafka keeps retrying a record; append()
+    waits as long, so a record is never still queued when its caller has given up on it."""
     return Producer({
         **client_config,
         "acks": "all",
@@ -66,7 +68,7 @@ def durable_producer(client_config: dict, **overrides: object) -> Producer:
         # trip (measured up to 1 s) on every apply.
         "enable.idempotence": False,
         "linger.ms": 0,
-        "message.timeout.ms": 10_000,
+        "message.timeout.ms": max(1, int(delivery_timeout * 1000)),
         # A topic that does not exist (deleted lock generation) fails after this long
         # instead of librdkafka's default 30 s.
         "topic.metadata.propagation.max.ms": 3_000,
@@ -87,11 +89,39 @@ def append(producer: Producer, topic: str, value: bytes, key: bytes | None, time
         producer.produce(topic, value, key=key, on_delivery=on_delivery)
     except (KafkaException, BufferError) as err:  # refused at once, e.g. a topic known to be deleted
         raise ConnectionFailed(f"writing to topic {topic} failed: {kafka_error_text(err)}") from err
-    producer.flush(timeout)
+    producer.flush(timeout + 1)  # the record's own delivery timeout is `timeout` (durable_producer)
     if "record" in delivered:
         return delivered["record"]  # type: ignore[return-value]
     error = delivered.get("error") or "not acknowledged in time"
     raise ConnectionFailed(f"writing to topic {topic} failed: {kafka_error_text(error)}")
+
+
+def leader_ready(client: Producer | AdminClient, topic: str, min_insync: int, timeout: float) -> bool:
+    """True when partition 0 of `topic` has a leader and at least `min_insync` in-sync
+    replicas, as `client` sees the metadata (asked of the producer that is about to write,
+    this also fills its own metadata cache)."""
+    try:
+        meta = client.list_topics(topic=topic, timeout=timeout).topics.get(topic)
+    except KafkaException:
+        return False
+    partition = meta.partitions.get(0) if meta is not None and meta.error is None else None
+    return partition is not None and partition.error is None and partition.leader >= 0 and \
+        len(partition.isrs) >= min_insync
+
+
+def wait_for_leader(client: Producer | AdminClient, topic: str, min_insync: int, deadline: float) -> bool:
+    """Wait (until monotonic `deadline`) for a topic created a moment ago to accept acks=all
+    writes: on a busy cluster the new partition's leader and followers take seconds to
+    start, and a record produced before that waits for them (or times out)."""
+    delay = 0.05
+    while True:
+        remaining = deadline - time.monotonic()
+        if leader_ready(client, topic, min_insync, max(0.5, min(5.0, remaining))):
+            return True
+        if time.monotonic() + delay >= deadline:
+            return False
+        time.sleep(delay)
+        delay = min(0.5, delay * 2)
 
 
 def _reader(client_config: dict) -> Consumer:

@@ -4,7 +4,7 @@ ZooKeeper and no state backend.
 Kafka has no compare-and-set on records, but CreateTopics is decided by the controller:
 of several concurrent creators of one topic name exactly one succeeds, the others get
 TOPIC_ALREADY_EXISTS. The lock is therefore a sequence of generations, each a topic
-`__kgitops_lock.<cluster>.<generation>` (1 partition, RF 3 with min.insync.replicas 2,
+`__kgitops_lock.<cluster id>.<generation>` (1 partition, RF 3 with min.insync.replicas 2,
 LogAppendTime, records written with acks=all), whose log says what became of it:
 `acquired` (who, where, plan digest, TTL), `heartbeat`..., `released`.
 
@@ -20,9 +20,14 @@ Acquiring:
    topic shows (brokers apply metadata in the controller's order, so every topic created
    before its own shows too) and, when a higher generation exists, deletes its topic and
    refuses (or starts over when that one is free).
-4. Write `acquired`, heartbeat every min(10 s, TTL/6) from a daemon thread while the
-   apply runs, write `released` at the end. Older generations are deleted once a newer
-   one is held, so one or two lock topics exist at any time.
+4. Wait for the new topic's leader and in-sync replicas (seconds on a busy cluster), write
+   `acquired` (a second try when the first fails), all within LOCK_FIRST_WRITE_S, or delete
+   the generation and fail with a retryable message. Heartbeat every min(10 s, TTL/6)
+   from a daemon thread while the apply runs, write `released` at the end. Older
+   generations are deleted once a newer one is held, so one or two lock topics exist.
+
+The cluster id (DescribeCluster), not the cluster file's `name`, names the topics: two
+cluster files pointing at one cluster exclude each other.
 
 Expiry is judged on the brokers' clock, never on the machines' clocks: whoever inspects a
 generation first appends a `probe` record to it, and compares the holder's last record's
@@ -39,7 +44,9 @@ refusing at once.
 from __future__ import annotations
 
 import getpass
+import hashlib
 import json
+import re
 import os
 import socket
 import sys
@@ -65,10 +72,17 @@ MAX_HEARTBEAT_INTERVAL_S = 10.0
 # A generation whose creator never wrote `acquired` is taken over after this long. Not the
 # TTL: observers cannot know the creator's TTL before it is written.
 ACQUIRING_GRACE_S = 30.0
-# How long a contender that lost the creation race waits for the winner's `acquired`
-# record, so that the refusal can name the winner.
-WINNER_RECORD_WAIT_S = 3.0
 MAX_ACQUIRE_ATTEMPTS = 3
+# From listing the generations to the new generation's `acquired` record being written, at
+# most this long: an observer declares a generation without that record abandoned only
+# ACQUIRING_GRACE_S after its own first probe of it, which comes after the creation.
+LOCK_FIRST_WRITE_S = ACQUIRING_GRACE_S * 2 / 3
+# How long a contender that lost the creation race waits for the winner's `acquired`
+# record, so that the refusal can name the winner: as long as the winner may take to
+# write it (it waits for the new topic's leader first; seconds on a busy cluster).
+WINNER_RECORD_WAIT_S = LOCK_FIRST_WRITE_S
+FIRST_WRITE_ATTEMPTS = 2
+TOPIC_KEY = re.compile(r"[A-Za-z0-9._-]{1,200}")
 WAIT_RETRY_S = 1.0
 
 ACQUIRED, HEARTBEAT, RELEASED, PROBE = "acquired", "heartbeat", "released", "probe"
@@ -270,16 +284,40 @@ class _StartOver(Exception):
     showed up); acquiring starts again from a fresh listing."""
 
 
-class LockTopics:
-    """The lock generations of one cluster."""
+def lock_key(cluster_id: str | None, cluster_name: str) -> str:
+    """What names a cluster's lock (and audit) topics: the cluster id from DescribeCluster,
+    so every cluster file that points at one cluster shares its lock. A cluster that reports
+    no id (none that kgitops supports) falls back to the file's name; an id that is not
+    topic-name material is hashed, so the topic names stay legal and within 249 characters."""
+    key = cluster_id or cluster_name
+    if TOPIC_KEY.fullmatch(key):
+        return key
+    return "sha256-" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
-    def __init__(self, client_config: dict, cluster_name: str, timeout: float | None = None):
+
+class LockNotWritten(ConnectionFailed):
+    """A new lock generation did not take its first record in time (a busy cluster); the
+    generation was deleted again and nothing was changed. Retryable."""
+
+
+class LockTopics:
+    """The lock generations of one cluster, named by `key` (lock_key); `cluster_name` is
+    what messages call it."""
+
+    def __init__(self, client_config: dict, key: str, cluster_name: str | None = None,
+                 timeout: float | None = None):
         self.client_config = client_config
-        self.cluster_name = cluster_name
-        self.prefix = f"{LOCK_TOPIC_PREFIX}{cluster_name}."
+        self.key = key
+        self.cluster_name = cluster_name or key
+        self.prefix = f"{LOCK_TOPIC_PREFIX}{key}."
         self.timeout = kafka_timeout() if timeout is None else timeout
         self.admin = AdminClient(client_config)
-        self.producer = internal_topics.durable_producer(client_config)
+        self.producer = internal_topics.durable_producer(client_config, self.timeout)
+
+    @property
+    def label(self) -> str:
+        """The cluster as messages name it: its file's name, and its id when they differ."""
+        return self.cluster_name if self.key == self.cluster_name else f"{self.cluster_name} (id {self.key})"
 
     def topic(self, generation: int) -> str:
         return f"{self.prefix}{generation}"
@@ -297,17 +335,51 @@ class LockTopics:
         generations = sorted(g for g in map(self.generation_of, metadata.topics) if g is not None)
         return generations, len(metadata.brokers)
 
-    def create(self, generation: int, brokers: int) -> bool:
-        spec = internal_topics.durable_topic(self.topic(generation), brokers, {
+    def spec(self, generation: int, brokers: int):
+        return internal_topics.durable_topic(self.topic(generation), brokers, {
             "message.timestamp.type": "LogAppendTime",
             # A released generation may be the current one for months: its records must stay.
             "retention.ms": "-1",
         })
-        return internal_topics.create_topic(self.admin, spec, self.timeout)
+
+    def create(self, generation: int, brokers: int) -> bool:
+        return internal_topics.create_topic(self.admin, self.spec(generation, brokers), self.timeout)
 
     def append(self, generation: int, record: LockRecord) -> internal_topics.StoredRecord:
         return internal_topics.append(self.producer, self.topic(generation), encode_record(record),
                                       record.lock_id.encode(), self.timeout)
+
+    def write_first(self, generation: int, brokers: int, record: LockRecord, deadline: float) -> float:
+        """Write the `acquired` record to a generation created a moment ago, by monotonic
+        `deadline`: wait for the new partition's leader and in-sync replicas (seconds on a
+        busy cluster), then write, once more if the first try fails and time is left.
+        Returns the monotonic time the acknowledged write was sent; raises LockNotWritten."""
+        topic = self.topic(generation)
+        min_insync = int(self.spec(generation, brokers).config["min.insync.replicas"])
+        error = "its partition had no leader with enough in-sync replicas"
+        for attempt in range(FIRST_WRITE_ATTEMPTS):
+            if not internal_topics.wait_for_leader(self.producer, topic, min_insync, deadline):
+                break
+            remaining = deadline - time.monotonic()
+            if remaining < 0.5:
+                break
+            # The first try may use half of what is left, so that a second one has a chance.
+            budget = remaining / 2 if attempt + 1 < FIRST_WRITE_ATTEMPTS else remaining
+            sent_at = time.monotonic()
+            try:
+                internal_topics.append(self.producer, topic, encode_record(record), record.lock_id.encode(),
+                                       min(budget, self.timeout))
+                return sent_at
+            except ConnectionFailed as err:
+                error = err.message
+                # A record still queued would be written late, after the generation was
+                # given up; a duplicate `acquired` of this lock id is harmless anyway.
+                self.producer.purge()
+                self.producer.poll(0)
+        raise LockNotWritten(f"the apply lock of cluster {self.label} could not be taken: the new lock topic {topic} "
+                             f"did not accept its first record within {LOCK_FIRST_WRITE_S:.0f} s ({error}); the "
+                             f"cluster may be busy or a broker down. Nothing was changed; run apply again (or set "
+                             f"KGITOPS_LOCK_WAIT to keep trying for that many seconds).")
 
     def inspect(self, generation: int, prober: str) -> LockView:
         """The generation's state, judged at the broker time of a probe appended to it."""
@@ -351,8 +423,9 @@ class HeldLock:
     """A lock this process holds: heartbeats from a daemon thread until released."""
 
     def __init__(self, topics: LockTopics, generation: int, acquired: LockRecord, acknowledged_at: float,
-                 notify: Notify = _to_stderr):
+                 notify: Notify = _to_stderr, clock: Callable[[], float] = time.monotonic):
         self.topics = topics
+        self.clock = clock
         self.generation = generation
         self.record = acquired
         self.notify = notify
@@ -361,6 +434,7 @@ class HeldLock:
         self._thread = threading.Thread(target=self._heartbeat, name=f"kgitops-lock-{acquired.lock_id}",
                                         daemon=True)
         self._released = False
+        self._lost = False
 
     @property
     def lock_id(self) -> str:
@@ -372,8 +446,11 @@ class HeldLock:
 
     @property
     def lost(self) -> bool:
-        """True once no heartbeat was acknowledged for a TTL: another apply may hold it now."""
-        return time.monotonic() - self._acknowledged_at > self.ttl_s
+        """True once no heartbeat was acknowledged for a TTL: another apply may hold it now.
+        It stays true: a heartbeat acknowledged late cannot undo an expiry observers saw."""
+        if not self._lost and self.clock() - self._acknowledged_at > self.ttl_s:
+            self._lost = True
+        return self._lost
 
     def start_heartbeat(self) -> None:
         self._thread.start()
@@ -381,7 +458,7 @@ class HeldLock:
     def _heartbeat(self) -> None:
         beat = LockRecord(HEARTBEAT, self.lock_id, ttl_s=self.ttl_s)
         while not self._stop.wait(heartbeat_interval(self.ttl_s)):
-            sent_at = time.monotonic()
+            sent_at = self.clock()
             try:
                 self.topics.append(self.generation, beat)
                 self._acknowledged_at = sent_at
@@ -398,7 +475,7 @@ class HeldLock:
         if self._thread.is_alive():
             self._thread.join(timeout=self.topics.timeout)
         if self.lost:
-            self.notify(f"Warning: the apply lock {self.lock_id} of cluster {self.topics.cluster_name} could not be "
+            self.notify(f"Warning: the apply lock {self.lock_id} of cluster {self.topics.label} could not be "
                         f"renewed for more than its {self.ttl_s:.0f} s TTL during this apply; another apply may have "
                         f"run at the same time. Run `kgitops plan` to check the cluster.")
         try:
@@ -421,7 +498,7 @@ def acquire(topics: LockTopics, plan_digest: str, *, ttl_s: float, cluster_file:
             continue
         lock.start_heartbeat()
         return lock
-    raise ConnectionFailed(f"the apply lock topics of cluster {topics.cluster_name} kept changing while taking the "
+    raise ConnectionFailed(f"the apply lock topics of cluster {topics.label} kept changing while taking the "
                            f"lock ({MAX_ACQUIRE_ATTEMPTS} attempts); nothing was changed, run apply again")
 
 
@@ -433,7 +510,7 @@ def _acquire_once(topics: LockTopics, acquired: LockRecord, cluster_file: str, n
     if current:
         view = topics.inspect(current, lock_id)
         if not view.is_free:
-            raise LockHeld(held_message(topics.cluster_name, view, cluster_file), view)
+            raise LockHeld(held_message(topics.label, view, cluster_file), view)
     target = current + 1
     if not topics.create(target, brokers):
         _refuse_for(topics, target, lock_id, cluster_file)  # another contender created it first
@@ -442,20 +519,13 @@ def _acquire_once(topics: LockTopics, acquired: LockRecord, cluster_file: str, n
     if higher:
         topics.delete([target])  # we were slow and created a stale generation
         _refuse_for(topics, max(higher), lock_id, cluster_file)
-    sent_at = time.monotonic()
     try:
-        topics.append(target, acquired)
+        sent_at = topics.write_first(target, brokers, acquired, deadline=started + LOCK_FIRST_WRITE_S)
     except KgitopsError:
         # Without its `acquired` record the generation would block others for
         # ACQUIRING_GRACE_S; nobody else can hold it yet, so it is ours to delete.
         topics.delete([target])
         raise
-    if time.monotonic() - started > ACQUIRING_GRACE_S / 2:
-        # Observers may already have seen our generation without a holder for long
-        # enough to take it over: do not trust it.
-        topics.append(target, LockRecord(RELEASED, lock_id))
-        raise ConnectionFailed(f"taking the apply lock of cluster {topics.cluster_name} took more than "
-                               f"{ACQUIRING_GRACE_S / 2:.0f} s; nothing was changed, run apply again")
     topics.delete([g for g in listed if g < target])
     return HeldLock(topics, target, acquired, sent_at, notify)
 
@@ -464,7 +534,7 @@ def _refuse_for(topics: LockTopics, generation: int, prober: str, cluster_file: 
     view = topics.inspect_with_holder(generation, prober)
     if view.is_free:
         raise _StartOver()
-    raise LockHeld(held_message(topics.cluster_name, view, cluster_file), view)
+    raise LockHeld(held_message(topics.label, view, cluster_file), view)
 
 
 def acquire_waiting(topics: LockTopics, plan_digest: str, *, ttl_s: float, wait_s: float, cluster_file: str,
@@ -475,7 +545,7 @@ def acquire_waiting(topics: LockTopics, plan_digest: str, *, ttl_s: float, wait_
     while True:
         try:
             return acquire(topics, plan_digest, ttl_s=ttl_s, cluster_file=cluster_file, notify=notify)
-        except LockHeld as held:
+        except (LockHeld, LockNotWritten) as held:
             if time.monotonic() + WAIT_RETRY_S > deadline:
                 raise
             if not announced:
@@ -485,10 +555,10 @@ def acquire_waiting(topics: LockTopics, plan_digest: str, *, ttl_s: float, wait_
 
 
 @contextmanager
-def cluster_lock(cluster_name: str, client_config: dict, plan_digest: str, *, cluster_file: str,
-                 notify: Notify = _to_stderr) -> Iterator[HeldLock]:
+def cluster_lock(cluster_name: str, cluster_id: str | None, client_config: dict, plan_digest: str, *,
+                 cluster_file: str, notify: Notify = _to_stderr) -> Iterator[HeldLock]:
     """Hold the cluster's apply lock for the body of the `with`; always released."""
-    topics = LockTopics(client_config, cluster_name)
+    topics = LockTopics(client_config, lock_key(cluster_id, cluster_name), cluster_name)
     lock = acquire_waiting(topics, plan_digest, ttl_s=ttl_from_env(), wait_s=wait_from_env(),
                            cluster_file=cluster_file, notify=notify)
     try:
@@ -516,7 +586,7 @@ def current_view(topics: LockTopics) -> LockView | None:
             return topics.inspect(generations[-1], new_lock_id())
         except _StartOver:
             continue
-    raise ConnectionFailed(f"the apply lock topics of cluster {topics.cluster_name} kept changing while reading them; "
+    raise ConnectionFailed(f"the apply lock topics of cluster {topics.label} kept changing while reading them; "
                            f"try again")
 
 
@@ -525,11 +595,11 @@ def force_unlock(topics: LockTopics, lock_id: str, *, me: Identity | None = None
     me = me or whoami()
     view = current_view(topics)
     if view is None or view.holder is None:
-        raise NotTheHolder(f"cluster {topics.cluster_name} has no apply lock holder; nothing to unlock (lock id "
+        raise NotTheHolder(f"cluster {topics.label} has no apply lock holder; nothing to unlock (lock id "
                            f"{lock_id} was not released)")
     if view.holder.lock_id != lock_id:
         state = "held" if view.status == HELD else view.status
-        raise NotTheHolder(f"lock id {lock_id} does not hold the apply lock of cluster {topics.cluster_name}; the "
+        raise NotTheHolder(f"lock id {lock_id} does not hold the apply lock of cluster {topics.label}; the "
                            f"current lock is {view.holder.lock_id} ({state}, {view.holder.holder}, pid "
                            f"{view.holder.pid}, since {iso_time(view.holder.timestamp_ms)}). Nothing was released.")
     if view.status != RELEASED_STATUS:

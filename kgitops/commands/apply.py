@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from kgitops import planner
@@ -14,6 +15,7 @@ from kgitops.bookkeeping.audit import audited_apply, plan_digest
 from kgitops.commands.plan import refusal_exit_code, render
 from kgitops.errors import EXIT_ERROR, EXIT_OK, InputError, KgitopsError
 from kgitops.bookkeeping.lock import cluster_lock
+from kgitops.live.connect import kafka_timeout
 from kgitops.plan import Plan, plan_from_dict
 from kgitops.desired.files import UnreadableFile, read_bounded
 from kgitops.render.escape import escape_control
@@ -98,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
 
     # One apply per cluster at a time; the audit record is written while the lock is
     # still held, so the audit topic lists applies in the order they ran.
-    with cluster_lock(current.cluster.name, current.client_config, plan_digest(plan), cluster_file=args.cluster) as lock:
+    with cluster_lock(current.cluster.name, current.live.cluster_id, current.client_config, plan_digest(plan),
+                      cluster_file=args.cluster) as lock:
         # The plan was read before the lock (and maybe reviewed for minutes): another apply
         # may have changed the cluster meanwhile. Read again under the lock.
         check_not_stale(plan, planner.compute(planner.load(args.cluster, rotate_passwords=rotate), clients).plan, "the reviewed plan",
@@ -106,20 +109,30 @@ def run(args: argparse.Namespace) -> int:
         with audited_apply(current, plan, lock, cluster_file=args.cluster, report=print_outcome) as report:
             print(f"\nApplying {len(plan.actions)} change(s) to cluster {plan.cluster}:")
             outcomes = execute(plan.actions, kinds=KINDS, clients=clients, report=report,
-                               settings=ApplySettings(throttle_bytes_per_sec=args.throttle,
+                               settings=ApplySettings(timeout=admin_request_timeout(), throttle_bytes_per_sec=args.throttle,
                                                       reassignment_timeout=args.reassignment_timeout))
-    return summarize(outcomes)
+    return summarize(outcomes, lock_lost=lock.lost)
 
 
-def summarize(outcomes: list[Outcome]) -> int:
+def admin_request_timeout() -> float:
+    """Seconds each apply step waits for its admin request: KGITOPS_KAFKA_TIMEOUT when set
+    (a CI job that must fail fast on a lost connection), else the apply's own default."""
+    return kafka_timeout() if os.environ.get("KGITOPS_KAFKA_TIMEOUT") else ApplySettings.timeout
+
+
+def summarize(outcomes: list[Outcome], *, lock_lost: bool = False) -> int:
     done = [o for o in outcomes if o.ok]
     failed = [o for o in outcomes if not o.ok and not o.skipped]
     skipped = [o for o in outcomes if o.skipped]
     print(f"\nApply finished: {len(done)} done, {len(failed)} failed, {len(skipped)} skipped.")
+    if lock_lost:
+        # Another apply may have changed the cluster meanwhile: CI must not report success.
+        print("Error: the apply lock was lost during this apply (the audit record says lock_lost); run "
+              "`kgitops plan` to check the cluster.", file=sys.stderr)
     if failed or skipped:
         print("Not done:", file=sys.stderr)
         for o in failed + skipped:
             print(escape_control(f"  {o.action.kind.replace('_', ' ')} {o.action.resource}: {o.error}"), file=sys.stderr)
         print("Fix the cause and run apply again: what succeeded is not repeated.", file=sys.stderr)
         return EXIT_ERROR
-    return EXIT_OK
+    return EXIT_ERROR if lock_lost else EXIT_OK

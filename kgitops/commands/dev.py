@@ -5,7 +5,7 @@ import argparse
 import json
 
 from kgitops.devstack.stack import StackLayout, StackStatus, down, status, up
-from kgitops.errors import EXIT_ERROR, EXIT_OK
+from kgitops.errors import EXIT_ERROR, EXIT_OK, InputError
 
 
 def _print_status(st: StackStatus, fmt: str) -> None:
@@ -26,6 +26,9 @@ def _print_status(st: StackStatus, fmt: str) -> None:
     if st.schema_registry_url:
         reg_state = f"pid {reg['pid']}, {reg['rss_mb']:.0f} MB" if reg.get("pid") and reg.get("rss_mb") else "not running"
         print(f"  {'registry':<18}:{reg['port']}  {reg_state}")
+    if st.proxy:
+        print(f"via toxiproxy:       {st.proxy['bootstrap_servers']}, {st.proxy['schema_registry_url']} "
+              f"(API {st.proxy['api']})")
     print(f"state directory:     {st.state_dir}")
     print(f"health:              {'healthy' if st.healthy else 'NOT healthy'}")
 
@@ -76,6 +79,11 @@ def run(args: argparse.Namespace) -> int:
         layout = zookeeper.ZooKeeperLayout.beside(layout)  # type: ignore[assignment]
         start, stop, check = zookeeper.up, zookeeper.down, zookeeper.status  # type: ignore[assignment]
     if args.action == "up":
+        if getattr(args, "via_proxy", False):
+            if start is not up:
+                raise InputError("--via-proxy works with the Kafka 4.4 stack only")
+            _print_status(up(layout, timeout=args.timeout, via_proxy=True), args.format)
+            return EXIT_OK
         _print_status(start(layout, timeout=args.timeout), args.format)
         return EXIT_OK
     if args.action == "down":

@@ -15,6 +15,7 @@ import sys
 
 from kgitops.render.escape import escape_control
 from kgitops.bookkeeping import audit
+from kgitops.bookkeeping.lock import lock_key
 from kgitops.commands.cluster_access import open_cluster
 from kgitops.errors import EXIT_OK, InputError
 
@@ -37,13 +38,18 @@ def run(args: argparse.Namespace) -> int:
 def read_history(cluster_file: str, limit: int) -> audit.History:
     access = open_cluster(cluster_file)
     name = access.cluster.name
-    records = audit.read_topic(access.client_config, name, limit)
-    if records is not None:
-        return audit.History(name, records, "topic", audit.audit_topic(name))
+    topic = audit.audit_topic(lock_key(access.cluster_id, name))
+    records = audit.read_topic(access.client_config, topic, limit)
+    # Applies of kgitops versions that named the trail by the cluster file's name.
+    legacy = audit.legacy_audit_topic(name)
+    old = audit.read_topic(access.client_config, legacy, limit) if legacy and legacy != topic else None
+    if records is not None or old is not None:
+        location = topic if old is None else (legacy if records is None else f"{topic} and {legacy}")
+        return audit.History(name, audit.newest_first(records or [], old or [], limit=limit), "topic", location)
     path = audit.audit_file(cluster_file)
-    print(f"Note: cluster {name} has no audit topic {audit.audit_topic(name)}; showing this machine's audit file "
+    print(f"Note: cluster {name} has no audit topic {topic}; showing this machine's audit file "
           f"{path} instead (only the applies run from here).", file=sys.stderr)
-    return audit.History(name, audit.read_file(path, name, limit), "file", str(path))
+    return audit.History(name, audit.read_file(path, name, limit, access.cluster_id), "file", str(path))
 
 
 def render_text(history: audit.History) -> str:

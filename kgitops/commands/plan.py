@@ -55,6 +55,17 @@ def read_impact(args: argparse.Namespace, result: planner.PlanRun) -> Impacts | 
     return impacts
 
 
+SLOW_CALL_S = 1.0
+
+
+def slow_call_note(registry) -> str:
+    """Names the registry call that made a plan slow, when one took over SLOW_CALL_S."""
+    slowest = registry.slowest if registry is not None else None
+    if slowest is None or slowest[0] < SLOW_CALL_S:
+        return ""
+    return f"; slowest registry call: {slowest[1]} took {slowest[0]:.1f} s"
+
+
 def run(args: argparse.Namespace) -> int:
     desired = planner.load(args.cluster, rotate_passwords=getattr(args, "rotate_passwords", False))
     result = planner.compute(desired, connect(desired.cluster))
@@ -65,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
         reads = ", ".join(f"{k} x{v}" for k, v in result.requests.items())
         total = sum(result.timings.values())
         version = f"Kafka {result.kafka_version.line}; " if result.kafka_version else ""
-        print(f"(planned in {total:.2f} s; {version}admin requests: {reads})", file=sys.stderr)
+        print(f"(planned in {total:.2f} s; {version}admin requests: {reads}{slow_call_note(result.clients.registry)})",
+              file=sys.stderr)
     refused = refusal_exit_code(plan)
     if refused is not None:
         print(f"Error: the plan has {len(plan.refusals)} refusal(s); nothing can be applied until they are fixed.",

@@ -8,12 +8,13 @@ import argparse
 from kgitops.render.escape import escape_control
 from kgitops.commands.cluster_access import open_cluster
 from kgitops.errors import EXIT_OK
-from kgitops.bookkeeping.lock import HELD, RELEASED_STATUS, LockTopics, force_unlock, iso_time
+from kgitops.bookkeeping.lock import HELD, RELEASED_STATUS, LockTopics, force_unlock, iso_time, lock_key
 
 
 def run(args: argparse.Namespace) -> int:
     access = open_cluster(args.cluster)
-    view = force_unlock(LockTopics(access.client_config, access.cluster.name), args.lock_id)
+    topics = LockTopics(access.client_config, lock_key(access.cluster_id, access.cluster.name), access.cluster.name)
+    view = force_unlock(topics, args.lock_id)
     holder = view.holder
     assert holder is not None  # force_unlock refuses a lock without a holder
     who = escape_control(f"{holder.holder} (pid {holder.pid}, since {iso_time(holder.timestamp_ms)})")

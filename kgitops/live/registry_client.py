@@ -260,6 +260,9 @@ class RegistryClient:
         self._clock = clock
         self._deadline_at = clock() + deadline
         self._deadline = deadline
+        # (seconds, "METHOD /path") of the slowest request so far, retries included, so a
+        # command can say which call made it slow.
+        self.slowest: tuple[float, str] | None = None
         self._auth_kind = type(auth).__name__ if auth is not None else "none"
         try:
             self._http = httpx.Client(
@@ -427,6 +430,17 @@ class RegistryClient:
         raise the typed error for the registry's answer."""
         content = json.dumps(body).encode() if body is not None else None
         headers = {"Content-Type": CONTENT_TYPE} if body is not None else None
+        started = time.monotonic()
+        try:
+            return self._attempts(method, path, doing=doing, subject=subject, content=content, headers=headers,
+                                  params=params)
+        finally:
+            took = time.monotonic() - started
+            if self.slowest is None or took > self.slowest[0]:
+                self.slowest = (took, f"{method} {path}")
+
+    def _attempts(self, method: str, path: str, *, doing: str, subject: str | None, content: bytes | None,
+                  headers: Mapping[str, str] | None, params: Mapping[str, str] | None) -> Any:
         last_failure = ""
         started = self._clock()
         call_ends = min(started + self.timeout, self._deadline_at)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, ConfigResource, NewTopic, ResourceType
 
 from kgitops.cli import main
@@ -117,3 +118,37 @@ def delete_outside(stack, name: str) -> None:
     client = admin(stack)
     client.delete_topics([name])[name].result(timeout=30)
     wait_until(lambda: not topic_exists(stack, name))
+
+
+def stack_cluster_id(stack) -> str:
+    """The id DescribeCluster reports: what names the stack's lock and audit topics."""
+    client = admin(stack)  # kept referenced until the future resolves
+    return client.describe_cluster(request_timeout=10).result(timeout=15).cluster_id
+
+
+def produce(bootstrap: str, topic: str, records: dict[bytes, bytes]) -> None:
+    """Write every record with acks=all and check that each was acknowledged."""
+    delivered: list[object] = []
+    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 20})
+    for key, value in records.items():
+        producer.produce(topic, key=key, value=value, on_delivery=lambda err, msg: delivered.append(err))
+        producer.poll(0)
+    assert producer.flush(30) == 0
+    assert delivered == [None] * len(records)
+
+
+def consume_all(bootstrap: str, topic: str, partitions: int, expected: int) -> dict[bytes, bytes]:
+    """The topic's records by key, read from the start until `expected` arrived (or 30 s)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"{topic}-check",
+                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
+    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
+    records: dict[bytes, bytes] = {}
+    deadline = time.monotonic() + 30
+    try:
+        while len(records) < expected and time.monotonic() < deadline:
+            msg = consumer.poll(0.5)
+            if msg is not None and msg.error() is None:
+                records[msg.key()] = msg.value()
+    finally:
+        consumer.close()
+    return records

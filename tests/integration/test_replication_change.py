@@ -7,7 +7,6 @@ import time
 from typing import Iterator
 
 import pytest
-from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import (
     AdminClient,
     AlterConfigOpType,
@@ -32,6 +31,8 @@ from kgitops.live.throttle import (
 from kgitops.model import Broker
 from kgitops.kinds.topic.placement import reassign_for_replication_factor
 from kgitops.kinds.topic.actions import ChangeReplicationFactor
+
+from tests.integration.kgitops_helpers import consume_all, produce
 
 BROKER_IDS = (1, 2, 3)
 
@@ -85,32 +86,6 @@ def wait_for(condition, what: str, timeout: float = 30.0) -> None:
             return
         time.sleep(0.3)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def produce(bootstrap: str, topic: str, records: dict[bytes, bytes]) -> None:
-    delivered: list[object] = []
-    producer = Producer({"bootstrap.servers": bootstrap, "acks": "all", "linger.ms": 20})
-    for key, value in records.items():
-        producer.produce(topic, key=key, value=value, on_delivery=lambda err, msg: delivered.append(err))
-        producer.poll(0)
-    assert producer.flush(30) == 0
-    assert delivered == [None] * len(records)
-
-
-def consume_all(bootstrap: str, topic: str, partitions: int, expected: int) -> dict[bytes, bytes]:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"{topic}-check",
-                         "enable.auto.commit": False, "auto.offset.reset": "earliest"})
-    consumer.assign([TopicPartition(topic, p, 0) for p in range(partitions)])
-    records: dict[bytes, bytes] = {}
-    deadline = time.monotonic() + 30
-    try:
-        while len(records) < expected and time.monotonic() < deadline:
-            msg = consumer.poll(0.5)
-            if msg is not None and msg.error() is None:
-                records[msg.key()] = msg.value()
-    finally:
-        consumer.close()
-    return records
 
 
 def rf_change(admin: AdminClient, topic: str, target_rf: int) -> ChangeReplicationFactor:

@@ -3,14 +3,16 @@ decision, the refusal message, audit records and secret masking."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from kgitops.kinds.base import Outcome
-from kgitops.bookkeeping.audit import FAILED, INTERRUPTED, PARTIAL, SUCCEEDED, apply_record, encode, overall_result, read_file
+from kgitops.bookkeeping.audit import (FAILED, INTERRUPTED, PARTIAL, SUCCEEDED, apply_record, audit_topic, encode,
+                                       legacy_audit_topic, newest_first, overall_result, read_file)
 from kgitops.bookkeeping.lock import (ABANDONED, ACQUIRED, ACQUIRING, EXPIRED, HEARTBEAT, HELD, PROBE, RELEASED,
-                          RELEASED_STATUS, Identity, LockRecord, decode_record, encode_record, heartbeat_interval,
-                          held_message, lock_view)
+                                      RELEASED_STATUS, HeldLock, Identity, LockRecord, decode_record, encode_record,
+                                      heartbeat_interval, held_message, lock_key, lock_view)
 from kgitops.plan import Plan
 from kgitops.kinds.topic.actions import CreateTopic, DeleteTopic
 
@@ -153,3 +155,81 @@ def test_local_file_keeps_the_records_of_one_cluster_newest_first_and_skips_torn
     assert [r["n"] for r in read_file(path, "prod", limit=10)] == [3, 1]
     assert [r["n"] for r in read_file(path, "prod", limit=1)] == [3]
     assert read_file(tmp_path / "absent.jsonl", "prod", limit=5) == []
+
+
+# ---------------------------------------------------------------------------
+# Expiry over time, with an injected clock
+# ---------------------------------------------------------------------------
+
+
+def test_a_holder_that_stops_heartbeating_expires_exactly_a_ttl_after_its_last_beat():
+    """Walk the broker's clock in 100 ms steps: the holder beats every interval until it is
+    killed at 25 s; the lock is held up to and at last beat + TTL, expired right after."""
+    ttl = 60.0
+    interval = heartbeat_interval(ttl)
+    beats = [rec(ACQUIRED, ttl_s=ttl)] + [rec(HEARTBEAT, at_s=interval * n) for n in range(1, 4)]  # 10, 20 s
+    killed_at_s, last_beat_s = 25.0, 20.0
+    for step in range(0, 1000):
+        now_s = step / 10
+        seen = [b for b in beats if (b.timestamp_ms - T0) / 1000 <= min(now_s, killed_at_s)]
+        view = lock_view(1, seen, now_ms=T0 + step * 100)
+        expected = HELD if now_s <= last_beat_s + ttl else EXPIRED
+        assert view.status == expected, now_s
+        if expected == HELD:
+            assert view.seconds_to_expiry == pytest.approx(max(0.0, min(now_s, killed_at_s) // interval * interval
+                                                                + ttl - now_s), abs=1e-6)
+
+
+def test_a_generation_without_a_holder_is_abandoned_only_after_the_grace():
+    first_probe = rec(PROBE, "observer")
+    for step in range(0, 400):
+        now_ms = T0 + step * 100
+        view = lock_view(5, [first_probe], now_ms=now_ms, acquiring_grace_s=30.0)
+        assert view.status == (ABANDONED if step > 300 else ACQUIRING), step
+
+
+def test_a_holder_knows_it_lost_its_lock_once_no_heartbeat_was_acknowledged_for_a_ttl():
+    now = [1000.0]
+    held = HeldLock(None, 1, rec(ACQUIRED, ttl_s=5.0), acknowledged_at=1000.0, clock=lambda: now[0])
+    for offset, lost in ((0.0, False), (4.9, False), (5.0, False), (5.01, True), (60.0, True)):
+        now[0] = 1000.0 + offset
+        assert held.lost is lost, offset
+    held._acknowledged_at = now[0] - 1  # a heartbeat sent before the expiry, acknowledged after it
+    assert held.lost, "once lost, always lost"
+
+
+# ---------------------------------------------------------------------------
+# What names the lock and audit topics
+# ---------------------------------------------------------------------------
+
+
+def test_the_lock_is_keyed_by_the_cluster_id_not_the_files_name():
+    assert lock_key("MkU3OEVBNTcwNTJENDM2Qk", "prod") == lock_key("MkU3OEVBNTcwNTJENDM2Qk", "production")
+    assert lock_key("MkU3OEVBNTcwNTJENDM2Qk", "prod") == "MkU3OEVBNTcwNTJENDM2Qk"
+    assert lock_key(None, "prod") == "prod"  # a cluster that reports no id
+
+
+@pytest.mark.parametrize("cluster_id,name", [(None, "n" * 300), ("id with spaces/and:colons", "prod"),
+                                             ("x" * 300, "prod")])
+def test_lock_and_audit_topic_names_stay_legal_and_within_249_characters(cluster_id, name):
+    key = lock_key(cluster_id, name)
+    for topic in (f"__kgitops_lock.{key}.{10**12}", audit_topic(key)):
+        assert len(topic) <= 249 and re.fullmatch(r"[A-Za-z0-9._-]+", topic), topic
+    assert lock_key(cluster_id, name) == key, "stable"
+    assert lock_key(cluster_id + "-other" if cluster_id else None, name + "-other") != key
+
+
+def test_a_trail_split_over_the_id_named_and_the_legacy_topic_reads_as_one():
+    new = [{"time": "2026-05-02T00:00:00Z", "n": 3}, {"time": "2026-05-01T00:00:00Z", "n": 2}]
+    old = [{"time": "2026-04-01T00:00:00Z", "n": 1}, {"time": "2026-03-01T00:00:00Z", "n": 0}]
+    assert [r["n"] for r in newest_first(new, old, limit=10)] == [3, 2, 1, 0]
+    assert [r["n"] for r in newest_first(new, old, limit=3)] == [3, 2, 1]
+    assert legacy_audit_topic("n" * 300) is None and legacy_audit_topic("prod") == "__kgitops_audit.prod"
+
+
+def test_the_local_file_keeps_the_records_of_the_cluster_id_whatever_its_files_name(tmp_path):
+    path = tmp_path / "audit.jsonl"
+    lines = [{"cluster": "prod", "cluster_id": "A", "n": 1}, {"cluster": "production", "cluster_id": "A", "n": 2},
+             {"cluster": "prod", "cluster_id": "B", "n": 3}, {"cluster": "prod", "n": 4}]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    assert [r["n"] for r in read_file(path, "prod", limit=10, cluster_id="A")] == [4, 2, 1]
