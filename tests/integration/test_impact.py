@@ -6,7 +6,7 @@ import json
 import time
 from datetime import datetime, timezone
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 from kgitops.kinds.topic.impact import read_impacts
 from kgitops.live.clients import Clients
@@ -30,8 +30,23 @@ def produce(stack, topic: str, partition: int, count: int, timestamp_ms: int, *,
 def commit(stack, group: str, offsets: dict[tuple[str, int], int]) -> None:
     consumer = Consumer({"bootstrap.servers": stack.bootstrap_servers, "group.id": group,
                          "enable.auto.commit": False})
-    consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in offsets.items()], asynchronous=False)
-    consumer.close()
+    try:
+        # On a fresh cluster the offsets topic and its coordinators are still being set up:
+        # a commit may answer NOT_COORDINATOR (or COORDINATOR_LOAD_IN_PROGRESS) for a while.
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in offsets.items()],
+                                asynchronous=False)
+                return
+            except KafkaException as err:
+                retriable = err.args[0].code() in (KafkaError.NOT_COORDINATOR, KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
+                                                   KafkaError.COORDINATOR_NOT_AVAILABLE)
+                if not retriable or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.5)
+    finally:
+        consumer.close()
 
 
 def active_consumer(stack, group: str, topic: str, *, read: int) -> Consumer:

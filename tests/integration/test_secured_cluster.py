@@ -23,7 +23,7 @@ from confluent_kafka.admin import (
     UserScramCredentialUpsertion,
 )
 
-from kgitops.bookkeeping.lock import LockTopics, acquire
+from kgitops.bookkeeping.lock import LockTopics, acquire, lock_key
 from kgitops.devstack import certs, secure
 from kgitops.devstack.stack import _SilentLogger
 from kgitops.live.permissions import REQUIRED_ACLS
@@ -239,8 +239,9 @@ def test_an_apply_refuses_while_another_holds_the_lock_over_sasl_ssl(layout, pre
     from kgitops.live.connect import kafka_client_config
 
     config = kafka_client_config(load_cluster(str(cluster)).cluster)
-    holder = acquire(LockTopics(config, cluster_name, timeout=15), "sha256:other", ttl_s=60,
-                     cluster_file=str(cluster))
+    cluster_id = AdminClient(config).describe_cluster(request_timeout=15).result(timeout=20).cluster_id
+    holder = acquire(LockTopics(config, lock_key(cluster_id, cluster_name), cluster_name, timeout=15),
+                     "sha256:other", ttl_s=60, cluster_file=str(cluster))
     try:
         refused = run_cli(capsys, "apply", "-c", str(cluster), "--auto-approve")
         assert refused.code == 1, refused.text
