@@ -239,7 +239,8 @@ def test_an_apply_refuses_while_another_holds_the_lock_over_sasl_ssl(layout, pre
     from kgitops.live.connect import kafka_client_config
 
     config = kafka_client_config(load_cluster(str(cluster)).cluster)
-    cluster_id = AdminClient(config).describe_cluster(request_timeout=15).result(timeout=20).cluster_id
+    id_reader = AdminClient(config)  # kept referenced until its future resolves
+    cluster_id = id_reader.describe_cluster(request_timeout=15).result(timeout=20).cluster_id
     holder = acquire(LockTopics(config, lock_key(cluster_id, cluster_name), cluster_name, timeout=15),
                      "sha256:other", ttl_s=60, cluster_file=str(cluster))
     try:
