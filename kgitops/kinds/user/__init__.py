@@ -204,21 +204,9 @@ class UserKind(ResourceKind):
         wanted = _desired(context.desired)
         if not wanted.users and not wanted.owned_users:
             return None
-        from kgitops.errors import ConnectionFailed
-        from kgitops.live.connect import kafka_timeout
-
         context.requests["describe_user_scram_credentials"] = context.requests.get(
             "describe_user_scram_credentials", 0) + 1
-        timeout = kafka_timeout()
-        try:
-            described = context.clients.admin.describe_user_scram_credentials(request_timeout=timeout).result(
-                timeout=timeout + 5)
-        except Exception as err:
-            raise ConnectionFailed(f"reading the SCRAM users (DescribeUserScramCredentials) failed: "
-                                   f"{kafka_error_text(err)}") from err
-        return {user: {info.mechanism.name.replace("_", "-"): info.iterations
-                       for info in description.scram_credential_infos}
-                for user, description in described.items()}
+        return read_credentials(context.clients.admin)
 
     def compare(self, desired: ClusterSpec, live: LiveState) -> KindDiff:
         if "user" not in live.by_kind:
@@ -232,19 +220,15 @@ class UserKind(ResourceKind):
         return [f"{action.mechanism} credential removed"]  # type: ignore[attr-defined]
 
     def import_sections(self, clients) -> tuple[dict[str, object], list[str]]:
-        from kgitops.live.connect import kafka_timeout
+        from kgitops.errors import ConnectionFailed
 
-        timeout = kafka_timeout()
         try:
-            described = clients.admin.describe_user_scram_credentials(request_timeout=timeout).result(
-                timeout=timeout + 5)
-        except Exception as err:  # a cluster without SCRAM: nothing to import, and say why
-            return {}, [f"SCRAM users not imported: {kafka_error_text(err)}"]
-        users = []
-        for name in sorted(described):
-            for info in described[name].scram_credential_infos:
-                users.append({"name": name, "mechanism": info.mechanism.name.replace("_", "-"),
-                              "iterations": info.iterations, "password": f"${{{password_variable(name)}}}"})
+            live = read_credentials(clients.admin)
+        except ConnectionFailed as err:  # a cluster without SCRAM: nothing to import, and say why
+            return {}, [f"SCRAM users not imported: {err.message}"]
+        users = [{"name": name, "mechanism": mechanism, "iterations": iterations,
+                  "password": f"${{{password_variable(name)}}}"}
+                 for name in sorted(live) for mechanism, iterations in sorted(live[name].items())]
         if not users:
             return {}, []
         return {"users": users}, [f"{len(users)} SCRAM user(s) imported: passwords cannot be read back, so each "
@@ -254,6 +238,21 @@ class UserKind(ResourceKind):
     def live_fingerprint(self, desired: ClusterSpec, live: LiveState) -> object:
         users = live.by_kind.get("user") or {}
         return {u: sorted(m.items()) for u, m in sorted(users.items()) if _desired(desired).owns(u)}
+
+
+def read_credentials(admin) -> dict[str, dict[str, int]]:
+    """user -> {mechanism: iterations}, from one DescribeUserScramCredentials."""
+    from kgitops.errors import ConnectionFailed
+    from kgitops.live.connect import kafka_timeout
+
+    timeout = kafka_timeout()
+    try:
+        described = admin.describe_user_scram_credentials(request_timeout=timeout).result(timeout=timeout + 5)
+    except Exception as err:  # confluent-kafka raises KafkaException with the broker's error
+        raise ConnectionFailed(f"reading the SCRAM users (DescribeUserScramCredentials) failed: "
+                               f"{kafka_error_text(err)}") from err
+    return {user: {info.mechanism.name.replace("_", "-"): info.iterations for info in description.scram_credential_infos}
+            for user, description in described.items()}
 
 
 def password_variable(user: str) -> str:
