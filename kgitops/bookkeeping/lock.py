@@ -78,9 +78,11 @@ MAX_ACQUIRE_ATTEMPTS = 3
 # ACQUIRING_GRACE_S after its own first probe of it, which comes after the creation.
 LOCK_FIRST_WRITE_S = ACQUIRING_GRACE_S * 2 / 3
 # How long a contender that lost the creation race waits for the winner's `acquired`
-# record, so that the refusal can name the winner: as long as the winner may take to
-# write it (it waits for the new topic's leader first; seconds on a busy cluster).
-WINNER_RECORD_WAIT_S = LOCK_FIRST_WRITE_S
+# record, so that the refusal can name the winner. The winner writes it within
+# LOCK_FIRST_WRITE_S of its own start (it waits for the new topic's leader first; seconds
+# on a busy cluster), and the loser's own probes take time on a busy machine too: so the
+# loser waits as long as any observer would before calling the generation abandoned.
+WINNER_RECORD_WAIT_S = ACQUIRING_GRACE_S
 FIRST_WRITE_ATTEMPTS = 2
 TOPIC_KEY = re.compile(r"[A-Za-z0-9._-]{1,200}")
 WAIT_RETRY_S = 1.0

@@ -39,6 +39,9 @@ def kafka_timeout() -> float:
     return value
 
 
+# The longest wait between reconnection attempts to one broker (librdkafka's default: 10 s).
+RECONNECT_BACKOFF_MAX_MS = 1000
+
 # An unreachable cluster should be reported quickly, whatever the request timeout.
 CONNECT_TIMEOUT_S = 10.0
 
@@ -59,6 +62,10 @@ def kafka_client_config(cluster: ClusterSpec) -> dict[str, object]:
                          + " (run kgitops validate for the lines; values are never shown, they may be secrets)",
                          [Problem(str(p), file=source) for p in problems])
     config.setdefault("socket.timeout.ms", int(kafka_timeout() * 1000))
+    # librdkafka doubles the wait before reconnecting to a broker up to 10 s; after a burst
+    # of resets that wait alone could outlast a request's timeout, so a broker that is back
+    # is retried within a second (docs/architecture.md, "Faults").
+    config.setdefault("reconnect.backoff.max.ms", RECONNECT_BACKOFF_MAX_MS)
     config["logger"] = LIBRDKAFKA_LOGGER
     config["error_cb"] = ClientErrors(source, dict(cluster.kafka.properties), config)
     return config
