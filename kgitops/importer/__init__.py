@@ -95,7 +95,8 @@ ACCESS_FILE = f"{TOPICS_DIR}/_access.yaml"  # matched by the cluster file's incl
 
 
 def add_access_file(files: dict[str, str], cluster: ClusterSpec) -> list[ImportNote]:
-    """The kinds beyond topics and subjects that can be imported (ACLs, SCRAM users), in one
+    """The kinds beyond topics and subjects that can be imported (SCRAM users, ACLs, quotas,
+    broker defaults), in one
     file of their sections; nothing when the cluster has none."""
     import yaml
 
@@ -114,8 +115,8 @@ def add_access_file(files: dict[str, str], cluster: ClusterSpec) -> list[ImportN
         if external:
             sections["external_principals"] = external
     if sections:
-        files[ACCESS_FILE] = (f"# Access control of cluster {cluster.name}, imported by kgitops: SCRAM users and "
-                              f"ACLs per principal.\n" + yaml.safe_dump(sections, sort_keys=False, width=120))
+        files[ACCESS_FILE] = (f"# Access control and cluster settings of cluster {cluster.name}, imported by kgitops: "
+                              f"SCRAM users, ACLs per principal, client quotas, cluster-wide broker defaults.\n" + yaml.safe_dump(sections, sort_keys=False, width=120))
     return notes
 
 

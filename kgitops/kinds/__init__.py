@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Sequence
 
 from kgitops.kinds.acl import AclKind
+from kgitops.kinds.broker import BrokerKind
 from kgitops.kinds.group import GroupKind
+from kgitops.kinds.quota import QuotaKind
 from kgitops.kinds.base import ResourceKind
 from kgitops.kinds.subject import SubjectKind
 from kgitops.kinds.topic import TopicKind
@@ -22,6 +24,8 @@ KINDS: tuple[ResourceKind, ...] = (
     SubjectKind(),
     UserKind(),
     AclKind(),
+    QuotaKind(),
+    BrokerKind(),
     GroupKind(),
 )
 

@@ -55,6 +55,19 @@ class ApplyContext:
     report: Report
 
 
+def report_each(context: ApplyContext, actions: Sequence[Action],
+                error_of: Callable[[Action], str | None]) -> list[Outcome]:
+    """The outcome of each action of a batched request (its error, or none), reported as
+    it is made: the shape every step with one request per batch ends with."""
+    outcomes = []
+    for action in actions:
+        error = error_of(action)
+        outcome = Outcome(action, ok=error is None, error=error)
+        context.report(outcome)
+        outcomes.append(outcome)
+    return outcomes
+
+
 @dataclass(frozen=True)
 class ApplyStep:
     """One batched step of apply. Steps of every kind run by `order` (lowest first);

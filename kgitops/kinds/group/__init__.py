@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadContext, ResourceKind
+from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadContext, ResourceKind, report_each
 from kgitops.kinds.topic.actions import ConfigChange
 from kgitops.live.kafka_errors import kafka_error_text
 from kgitops.model import ClusterSpec, LiveState
@@ -73,12 +73,7 @@ def _alter(context: ApplyContext, actions: list[Action]) -> list[Outcome]:
             future.result(timeout=context.settings.timeout + 5)
         except Exception as err:  # each group's own error is its outcome
             errors[resource.name] = kafka_error_text(err)
-    outcomes = []
-    for action in actions:
-        outcome = Outcome(action, ok=action.group not in errors, error=errors.get(action.group))  # type: ignore[attr-defined]
-        context.report(outcome)
-        outcomes.append(outcome)
-    return outcomes
+    return report_each(context, actions, lambda a: errors.get(a.group))  # type: ignore[attr-defined]
 
 
 class GroupKind(ResourceKind):

@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from kgitops.desired.interpolate import PLACEHOLDER, resolve
 from kgitops.errors import Problem
-from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadContext, ResourceKind
+from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadContext, ResourceKind, report_each
 from kgitops.live.kafka_errors import kafka_error_text
 from kgitops.model import ClusterSpec, LiveState, Location
 from kgitops.plan import Action
@@ -177,12 +177,7 @@ def _alter(context: ApplyContext, actions: list[Action]) -> list[Outcome]:
                 futures[action.user].result(timeout=context.settings.timeout + 5)
             except Exception as err:
                 errors[id(action)] = kafka_error_text(err)
-    outcomes = []
-    for action in actions:
-        outcome = Outcome(action, ok=id(action) not in errors, error=errors.get(id(action)))
-        context.report(outcome)
-        outcomes.append(outcome)
-    return outcomes
+    return report_each(context, actions, lambda a: errors.get(id(a)))
 
 
 def _desired(cluster: ClusterSpec) -> DesiredUsers:
