@@ -43,7 +43,7 @@ def read_impact(args: argparse.Namespace, result: planner.PlanRun) -> Impacts | 
     started = time.perf_counter()
     try:
         impacts = read_impacts(result.plan.actions, result.live, result.clients,
-                               throttle=getattr(args, "throttle", None))
+                               throttle=getattr(args, "throttle", None), acls=result.live_state.by_kind.get("acl"))
     except Exception as err:  # noqa: BLE001 - the impact informs a review; it never fails a plan
         if getattr(args, "debug", False):
             raise

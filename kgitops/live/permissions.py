@@ -18,7 +18,7 @@ AUDIT_PREFIX = "__kgitops_audit."
 
 @dataclass(frozen=True)
 class RequiredAcl:
-    resource: str  # TOPIC | CLUSTER
+    resource: str  # TOPIC | CLUSTER | GROUP
     name: str  # a topic name or prefix, MANAGED, or kafka-cluster
     pattern: str  # LITERAL | PREFIXED
     operations: tuple[str, ...]
@@ -40,7 +40,11 @@ REQUIRED_ACLS: tuple[RequiredAcl, ...] = (
                 "apply of replication-factor changes (partition reassignments); plan when a managed "
                 "topic has replicas out of sync"),
     RequiredAcl("CLUSTER", "kafka-cluster", "LITERAL", ("DESCRIBE_CONFIGS", "ALTER_CONFIGS"),
-                "apply --throttle (the brokers' replication throttle rates)"),
+                "apply --throttle (the brokers' replication throttle rates); plan and apply of `quotas:` and "
+                "`brokers:`"),
+    RequiredAcl("GROUP", "*", "LITERAL", ("DESCRIBE",),
+                "plan's live impact (consumer groups, their committed offsets and lag); without it the impact "
+                "is a warning"),
 )
 
 

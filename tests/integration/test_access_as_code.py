@@ -49,6 +49,7 @@ def _consume(stack, user: str, password: str, topic: str, group: str) -> list[by
                 if msg.error().code() in (KafkaError.TOPIC_AUTHORIZATION_FAILED, KafkaError.GROUP_AUTHORIZATION_FAILED):
                     return msg.error()
                 continue
+            consumer.commit(msg, asynchronous=False)  # the group now has a committed offset
             return [msg.value()]
         return []
     except KafkaException as err:
@@ -103,8 +104,14 @@ def test_acls_and_users_grant_exactly_what_is_declared(stack, unique_name, tmp_p
     assert f"- acl User:{consumer_user}" in planned.out
     assert f"User:{consumer_user} loses READ on topic {topic}: its clients will fail with TOPIC_AUTHORIZATION_FAILED" \
         in planned.out
+    # The live impact: the consumer's group has committed offsets on the topic it loses.
+    assert f"impact: group {group} (1 committed partition on {topic}): its consumers fail with " \
+           f"GROUP_AUTHORIZATION_FAILED" in planned.out, planned.out
     data = plan_json(capsys, cluster)
     assert data["summary"]["delete"] == 1
+    (removal,) = [a for a in data["actions"] if a["kind"] == "delete_acls"]
+    assert removal["impact"]["groups"] == [{"group": group, "topics": [topic], "partitions": 1,
+                                            "error": "GROUP_AUTHORIZATION_FAILED"}]
     assert run_cli(capsys, "apply", "-c", str(cluster), "--auto-approve").code == 0
     failed = _consume(stack, consumer_user, passwords[consumer_user], topic, f"{group}-2")
     assert isinstance(failed, KafkaError) and failed.code() in (KafkaError.TOPIC_AUTHORIZATION_FAILED,

@@ -14,7 +14,7 @@ from kgitops.kinds.topic.actions import (AddPartitions, AlterTopicConfig, Change
 from kgitops.kinds.topic.impact import (GroupOnTopic, Impact, KeylessSample, MinInsyncRisk, ReplicationCopy,
                                         impact_lines, impact_to_dict, needs_of, read_impacts)
 from kgitops.live.clients import Clients
-from kgitops.model import Broker, LiveCluster, LivePartition, LiveTopic
+from kgitops.model import Broker, LiveCluster, LivePartition, LiveState, LiveTopic
 from tests.unit.futures import done, failed
 
 NOW = 1_800_000_000_000
@@ -164,7 +164,7 @@ def test_missing_permission_through_the_plan_command_still_renders_the_plan():
     action = retention("orders")
     live = live_cluster(("orders", 2))
     run = SimpleNamespace(plan=Plan("c", "c1", (action,)), live=live, clients=Clients(admin, {}), timings={},
-                          requests={})
+                          requests={}, live_state=LiveState({"topic": live}))
     args = SimpleNamespace(no_impact=False, throttle=None, debug=False)
     impacts = plan_command.read_impact(args, run)
     text = plan_command.render(run.plan, "text", impacts=impacts)
@@ -181,8 +181,9 @@ def test_a_failing_reader_never_fails_the_plan():
             raise RuntimeError("boom")
 
     action = retention("orders")
-    run = SimpleNamespace(plan=Plan("c", "c1", (action,)), live=live_cluster(("orders", 2)),
-                          clients=Clients(Broken(), {}), timings={}, requests={})
+    live = live_cluster(("orders", 2))
+    run = SimpleNamespace(plan=Plan("c", "c1", (action,)), live=live, clients=Clients(Broken(), {}), timings={},
+                          requests={}, live_state=LiveState({"topic": live}))
     impacts = plan_command.read_impact(SimpleNamespace(no_impact=False, throttle=None, debug=False), run)
     assert impacts.warnings and "boom" in impacts.warnings[0].message
 

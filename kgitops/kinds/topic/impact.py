@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from kgitops.errors import Problem
 from kgitops.kinds.topic import risks
@@ -155,22 +155,37 @@ class Impact:
     min_insync: MinInsyncRisk | None = None
     unavailable: tuple[str, ...] = ()  # parts that could not be read, and why
 
+    def lines(self) -> list[str]:
+        return impact_lines(self)
+
+    def to_dict(self) -> dict:
+        return impact_to_dict(self)
+
+
+class ActionImpact(Protocol):
+    """What a plan shows of one action's impact: a topic's Impact, or another kind's (an
+    ACL removal's AccessLoss, kgitops.kinds.acl.impact)."""
+
+    def lines(self) -> list[str]: ...
+
+    def to_dict(self) -> dict: ...
+
 
 @dataclass(frozen=True)
 class Impacts:
-    by_action: Mapping[tuple[str, str], Impact]
+    by_action: Mapping[tuple[str, str], ActionImpact]
     consumers: Mapping[str, tuple[GroupOnTopic, ...]]  # changed topic -> groups reading it
     warnings: tuple[Problem, ...] = ()
     requests: Mapping[str, int] = field(default_factory=dict)
 
-    def for_action(self, action: Action) -> Impact | None:
+    def for_action(self, action: Action) -> Any:
         return self.by_action.get((action.kind, action.resource))
 
     # What the renderers ask for (they know nothing else of this module).
 
     def lines_for(self, action: Action) -> list[str]:
         impact = self.for_action(action)
-        return impact_lines(impact) if impact is not None else []
+        return impact.lines() if impact is not None else []
 
     def section_lines(self) -> list[str]:
         """The consumers section and the warnings, printed after the actions."""
@@ -249,26 +264,41 @@ def needs_of(action: Action) -> Needs | None:
 # ---------------------------------------------------------------------------
 
 
+def _access_losses(actions: Sequence[Action], acls: Any, live: LiveCluster, reader: ConsumerReader
+                   ) -> dict[tuple[str, str], ActionImpact]:
+    """ACL removals' impact (kgitops.kinds.acl.impact), read only when the plan removes one."""
+    if acls is None or not any(a.kind == "delete_acls" for a in actions):
+        return {}
+    from kgitops.kinds.acl.impact import read_access_losses
+
+    return dict(read_access_losses(actions, acls, live.topics, reader))
+
+
 def read_impacts(actions: Sequence[Action], live: LiveCluster, clients: Any, *, throttle: int | None = None,
-                 now_ms: int | None = None, timeout: float = 30.0,
+                 acls: Any = None, now_ms: int | None = None, timeout: float = 30.0,
                  sample_records: int = SAMPLE_RECORDS_PER_PARTITION,
                  batch_groups_from: int = BATCHED_OFFSET_FETCH_FROM) -> Impacts:
-    """The impact of each risky topic action in `actions`, read from the live cluster with
-    the injected `clients` (kgitops.live.clients.Clients). `now_ms` is the clock the ages
+    """The impact of each risky topic action in `actions`, and of each ACL removal when
+    `acls` (the live ACL bindings) is given, read from the live cluster with the injected
+    `clients` (kgitops.live.clients.Clients). `now_ms` is the clock the ages
     and the retention cutoff are computed from; from `batch_groups_from` groups on, their
     offsets are read in one request per coordinator."""
     now = int(time.time() * 1000) if now_ms is None else now_ms
     needs = [n for n in map(needs_of, actions) if n is not None and n.topic in live.topics]
-    if not needs:
-        return NO_IMPACT
     requests: dict[str, int] = {}
-    run = _Run(live, clients, ConsumerReader(clients.admin, timeout=timeout, requests=requests), now)
+    reader = ConsumerReader(clients.admin, timeout=timeout, requests=requests)
+    access = _access_losses(actions, acls, live, reader)
+    if not needs:
+        return Impacts(access, {}, (), requests) if access else NO_IMPACT
+    run = _Run(live, clients, reader, now)
     run.batch_groups_from = batch_groups_from
     if any(n.reads_cluster for n in needs):
         changed = sorted({a.resource for a in actions if isinstance(a, TopicAction) and a.symbol != "+"
                           and a.resource in live.topics})
         run.read(needs, changed, sample_records)
-    by_action = {(n.action.kind, n.topic): run.impact(n, throttle) for n in needs}
+    by_action: dict[tuple[str, str], ActionImpact] = {(n.action.kind, n.topic): run.impact(n, throttle)
+                                                      for n in needs}
+    by_action.update(access)
     consumers = {t: run.groups_on(t) for t in run.consumer_topics} if run.groups_read else {}
     return Impacts(by_action, {t: g for t, g in consumers.items() if g is not None}, tuple(run.warnings),
                    requests)
@@ -697,7 +727,7 @@ def add_to_plan_dict(data: dict, actions: Sequence[Action], impacts: Impacts) ->
     out = {**data, "actions": [dict(a) for a in data["actions"]]}
     for entry, action in zip(out["actions"], actions):
         impact = impacts.for_action(action)
-        entry["impact"] = impact_to_dict(impact) if impact is not None else None
+        entry["impact"] = impact.to_dict() if impact is not None else None
     out["consumers"] = consumers_to_dict(impacts)
     out["warnings"] = list(data.get("warnings", [])) + [w.to_dict() for w in impacts.warnings]
     return out
