@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""Reading and planning ACLs and SCRAM users at scale on the secured local stack, side by
-side in one run.
+"""Reading and planning ACLs, SCRAM users and client quotas at scale on the secured local
+stack, side by side in one run.
 
-    python benchmarks/acl_bench.py                      # 10,000 ACLs of 1,000 principals, 1,000 users
+    python benchmarks/acl_bench.py                      # 10,000 ACLs of 1,000 principals, 1,000 users and quotas
     python benchmarks/acl_bench.py --principals 200 --per-principal 10 --users 200
 
-Creates the ACLs (batched CreateAcls) and SCRAM users (batched AlterUserScramCredentials)
-once, writes a cluster file declaring exactly them, then times, alternating:
+Creates the ACLs (batched CreateAcls), SCRAM users (batched AlterUserScramCredentials) and
+one quota per user (one AlterClientQuotas) once, writes a cluster file declaring exactly
+them, then times:
 - `kgitops plan` (load, read, compare, policy; no changes expected), with its request count;
 - a per-principal reader: one DescribeAcls per principal (what per-resource tools do).
 Numbers are printed, never asserted; a 2-core machine shared with other work swings single
@@ -27,12 +28,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from confluent_kafka.admin import (AclBinding, AclBindingFilter, AclOperation, AclPermissionType,  # noqa: E402
                                    AdminClient, ResourcePatternType, ResourceType, ScramCredentialInfo,
-                                   ScramMechanism, UserScramCredentialUpsertion)
+                                   ScramMechanism, UserScramCredentialDeletion, UserScramCredentialUpsertion)
 
 from benchmarks.plan_bench import timed  # noqa: E402
 from kgitops import planner  # noqa: E402
 from kgitops.devstack import secure  # noqa: E402
 from kgitops.devstack.stack import _SilentLogger  # noqa: E402
+from kgitops.live import kafka_wire  # noqa: E402
 from kgitops.live.clients import connect  # noqa: E402
 
 OPERATIONS = ("READ", "WRITE", "DESCRIBE", "ALTER", "DESCRIBE_CONFIGS", "ALTER_CONFIGS", "CREATE", "DELETE")
@@ -79,7 +81,11 @@ def main() -> None:
             "name": f"bench-{run}", "kafka": {"bootstrap_servers": layout.sasl_bootstrap, "properties": {
                 "security.protocol": "SASL_SSL", "sasl.mechanism": secure.SCRAM, "sasl.username": secure.ADMIN_USER,
                 "sasl.password": creds.kafka[secure.ADMIN_USER], "ssl.ca.location": str(layout.tls.ca_cert)}},
-            "acls": acls, "users": declared_users, "external_principals": principals}, sort_keys=False))
+            "acls": acls, "users": declared_users, "external_principals": principals,
+            "quotas": [{"entity": {"user": u}, "producer_byte_rate": "1MiB"} for u in users]}, sort_keys=False))
+        quota_admin = connect(planner.load(str(cluster_file)).cluster).kafka_python()
+        kafka_wire.alter_client_quotas(quota_admin, [(((("user", u),)), {"producer_byte_rate": 1048576.0})
+                                                     for u in users], 120)
 
         def kgitops_plan():
             desired = planner.load(str(cluster_file))
@@ -100,7 +106,14 @@ def main() -> None:
         print(f"   {'per-principal DescribeAcls':<40}{reader_time:8.2f}{requests:>10}")
         print(f"   kgitops plan requests: {run_result.requests}; phases: "
               + ", ".join(f"{k} {v:.2f} s" for k, v in run_result.timings.items()))
-    for k in range(0, len(bindings), 1000):  # clean up
+        kafka_wire.alter_client_quotas(quota_admin, [(((("user", u),)), {"producer_byte_rate": None}) for u in users],
+                                       120)
+        quota_admin.close()
+    for k in range(0, len(users), 200):  # clean up
+        deletions = [UserScramCredentialDeletion(u, ScramMechanism.SCRAM_SHA_512) for u in users[k:k + 200]]
+        for future in admin.alter_user_scram_credentials(deletions, request_timeout=120).values():
+            future.result(timeout=180)
+    for k in range(0, len(bindings), 1000):
         admin.delete_acls([AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal, b.host,
                                             b.operation, b.permission_type) for b in bindings[k:k + 1000]],
                           request_timeout=120)
