@@ -70,6 +70,13 @@ def main() -> None:
     print(f"created {len(bindings):,} ACLs of {len(principals):,} principals and {len(users):,} users in "
           f"{time.perf_counter() - started:.1f} s", flush=True)
 
+    try:
+        measure(args, layout, admin, run, principals, bindings, users)
+    finally:  # also when interrupted: the next run starts from a clean stack
+        clean_up(layout, admin, bindings, users)
+
+
+def measure(args, layout, admin, run, principals, bindings, users) -> None:
     acls = [{"principal": b.principal, "resource": {"type": "topic", "name": b.name}, "operations": [b.operation.name]}
             for b in bindings]
     declared_users = [{"name": u, "mechanism": "SCRAM-SHA-512", "iterations": 4096, "password": "${BENCH_PASSWORD}"}
@@ -86,6 +93,7 @@ def main() -> None:
         quota_admin = connect(planner.load(str(cluster_file)).cluster).kafka_python()
         kafka_wire.alter_client_quotas(quota_admin, [(((("user", u),)), {"producer_byte_rate": 1048576.0})
                                                      for u in users], 120)
+        quota_admin.close()
 
         def kgitops_plan():
             desired = planner.load(str(cluster_file))
@@ -106,18 +114,28 @@ def main() -> None:
         print(f"   {'per-principal DescribeAcls':<40}{reader_time:8.2f}{requests:>10}")
         print(f"   kgitops plan requests: {run_result.requests}; phases: "
               + ", ".join(f"{k} {v:.2f} s" for k, v in run_result.timings.items()))
+
+
+def clean_up(layout, admin, bindings, users) -> None:
+    from kgitops.live.kafka_python_admin import open_kafka_python_admin
+
+    config = {k: v for k, v in secure.admin_client_config(layout).items() if k != "logger"}
+    quota_admin = open_kafka_python_admin(config)
+    try:
         kafka_wire.alter_client_quotas(quota_admin, [(((("user", u),)), {"producer_byte_rate": None}) for u in users],
                                        120)
+    finally:
         quota_admin.close()
-    for k in range(0, len(users), 200):  # clean up
+    for k in range(0, len(users), 200):
         deletions = [UserScramCredentialDeletion(u, ScramMechanism.SCRAM_SHA_512) for u in users[k:k + 200]]
         for future in admin.alter_user_scram_credentials(deletions, request_timeout=120).values():
             future.result(timeout=180)
     for k in range(0, len(bindings), 1000):
-        admin.delete_acls([AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal, b.host,
-                                            b.operation, b.permission_type) for b in bindings[k:k + 1000]],
-                          request_timeout=120)
-
+        for future in admin.delete_acls([AclBindingFilter(b.restype, b.name, b.resource_pattern_type, b.principal,
+                                                          b.host, b.operation, b.permission_type)
+                                         for b in bindings[k:k + 1000]], request_timeout=120).values():
+            future.result(timeout=180)
+    print("cleaned up: ACLs, users and quotas of this run removed", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -14,14 +14,14 @@ AUTHORIZATION_ERRORS = {"topic": "TOPIC_AUTHORIZATION_FAILED", "group": "GROUP_A
 
 
 def diff_acls(desired: DesiredAcls, live: Iterable[Binding]) -> KindDiff:
-    wanted = {d.binding for d in desired.bindings}
+    wanted = _by_principal(d.binding for d in desired.bindings)
     live_set = set(live)
     managed_live = {b for b in live_set if desired.owns(b.principal)}
     unmanaged = sorted({b.principal for b in live_set - managed_live})
+    have_by_principal = _by_principal(managed_live)
     actions: list[Action] = []
-    for principal in sorted({b.principal for b in wanted | managed_live}):
-        have = {b for b in managed_live if b.principal == principal}
-        want = {b for b in wanted if b.principal == principal}
+    for principal in sorted(wanted.keys() | have_by_principal.keys()):
+        have, want = have_by_principal.get(principal, set()), wanted.get(principal, set())
         missing, extra = sorted(want - have), sorted(have - want)
         if missing:
             actions.append(CreateAcls(principal=principal, bindings=tuple(missing), new_principal=not have))
@@ -29,6 +29,13 @@ def diff_acls(desired: DesiredAcls, live: Iterable[Binding]) -> KindDiff:
             actions.append(DeleteAcls(principal=principal, bindings=tuple(extra), every_binding=not want,
                                       risks=tuple(removal_risk(b) for b in extra)))
     return KindDiff(actions=tuple(actions), unmanaged=tuple(unmanaged))
+
+
+def _by_principal(bindings: Iterable[Binding]) -> dict[str, set[Binding]]:
+    grouped: dict[str, set[Binding]] = {}
+    for b in bindings:
+        grouped.setdefault(b.principal, set()).add(b)
+    return grouped
 
 
 def removal_risk(binding: Binding) -> str:

@@ -4,6 +4,7 @@
 (principals authenticated elsewhere, mTLS certificates say, that no `users:` entry backs)."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -57,11 +58,15 @@ class DesiredAcls:
     owned_principals: tuple[str, ...] = ()
     external_principals: tuple[str, ...] = ()
 
-    def principals(self) -> frozenset[str]:
+    @functools.cached_property
+    def _principals(self) -> frozenset[str]:
         return frozenset(d.binding.principal for d in self.bindings)
 
+    def principals(self) -> frozenset[str]:
+        return self._principals  # computed once: owns() is asked for every live binding
+
     def owns(self, principal: str) -> bool:
-        return principal in self.principals() or any(principal.startswith(p) for p in self.owned_principals)
+        return principal in self._principals or any(principal.startswith(p) for p in self.owned_principals)
 
 
 def expand(entry: Mapping[str, object]) -> list[Binding]:

@@ -2,6 +2,7 @@
 parsed (`10MiB` -> 10485760 bytes/s), and the policy bounds that catch unit mistakes."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -42,8 +43,12 @@ class QuotaSpec:
 class DesiredQuotas:
     quotas: tuple[QuotaSpec, ...] = ()
 
+    @functools.cached_property
+    def _entities(self) -> frozenset[Entity]:
+        return frozenset(q.entity for q in self.quotas)
+
     def declared(self, entity: Entity) -> bool:
-        return any(q.entity == entity for q in self.quotas)
+        return entity in self._entities
 
 
 def entity_of(data: Mapping[str, str]) -> Entity:

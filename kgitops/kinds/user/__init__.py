@@ -10,6 +10,7 @@ password: actions keep the `${VAR}` placeholder, resolved only when apply sends 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -48,8 +49,12 @@ class DesiredUsers:
     owned_users: tuple[str, ...] = ()  # prefixes: undeclared live users with one are deleted
     rotate: bool = False  # --rotate-passwords: set every declared password again
 
+    @functools.cached_property
+    def _names(self) -> frozenset[str]:
+        return frozenset(u.name for u in self.users)
+
     def owns(self, name: str) -> bool:
-        return any(u.name == name for u in self.users) or any(name.startswith(p) for p in self.owned_users)
+        return name in self._names or any(name.startswith(p) for p in self.owned_users)
 
 
 @dataclass(frozen=True)
