@@ -34,6 +34,7 @@ from benchmarks.plan_bench import timed  # noqa: E402
 from kgitops import planner  # noqa: E402
 from kgitops.devstack import secure  # noqa: E402
 from kgitops.devstack.stack import _SilentLogger  # noqa: E402
+from kgitops.kinds.acl import wire as acl_wire  # noqa: E402
 from kgitops.live import kafka_wire  # noqa: E402
 from kgitops.live.clients import connect  # noqa: E402
 
@@ -106,12 +107,18 @@ def measure(args, layout, admin, run, principals, bindings, users) -> None:
                                     request_timeout=60).result(timeout=90)
             return len(principals)
 
+        def one_describe_acls():
+            return len(acl_wire.read_all(admin, 60))
+
         plan_time, run_result = timed(kgitops_plan, repeat=3)
+        batched_time, found = timed(one_describe_acls, repeat=3)
         reader_time, requests = timed(per_principal, repeat=1)
         assert not run_result.plan.actions, run_result.plan.summary_line()
         print(f"\n   {'reader':<40}{'wall s':>8}{'requests':>10}")
         print(f"   {'kgitops plan (load+read+diff, median 3)':<40}{plan_time:8.2f}{sum(run_result.requests.values()):>10}")
+        print(f"   {'kgitops ACL read: one DescribeAcls':<40}{batched_time:8.2f}{1:>10}   ({found:,} bindings)")
         print(f"   {'per-principal DescribeAcls':<40}{reader_time:8.2f}{requests:>10}")
+        print(f"   ACL read: per-principal / kgitops = {reader_time / batched_time:.1f}x")
         print(f"   kgitops plan requests: {run_result.requests}; phases: "
               + ", ".join(f"{k} {v:.2f} s" for k, v in run_result.timings.items()))
 

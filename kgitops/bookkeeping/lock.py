@@ -511,6 +511,11 @@ def _acquire_once(topics: LockTopics, acquired: LockRecord, cluster_file: str, n
     current = generations[-1] if generations else 0
     if current:
         view = topics.inspect(current, lock_id)
+        if view.status == ACQUIRING:
+            # Created a moment ago by another contender that has not written its record
+            # yet: wait for it, so the refusal names the holder (or the generation turns
+            # out abandoned, hence free).
+            view = topics.inspect_with_holder(current, lock_id)
         if not view.is_free:
             raise LockHeld(held_message(topics.label, view, cluster_file), view)
     target = current + 1

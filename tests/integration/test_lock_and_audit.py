@@ -138,6 +138,9 @@ def test_a_generation_whose_creator_died_before_writing_is_taken_over_after_a_gr
 
     topics = lock_topics(stack, cluster_name)
     assert topics.create(1, brokers=3)  # as if its creator died right after creating it
+    # A contender gives the creator WINNER_RECORD_WAIT_S to write its record; at 0 it is
+    # refused at once, as it would be after that wait within the grace.
+    monkeypatch.setattr(kgitops.bookkeeping.lock, "WINNER_RECORD_WAIT_S", 0.0)
     with pytest.raises(LockHeld) as refused:
         acquire(topics, "sha256:x", ttl_s=60, cluster_file="c.yaml")
     assert "taking the apply lock" in refused.value.message and "generation 1" in refused.value.message
@@ -148,6 +151,24 @@ def test_a_generation_whose_creator_died_before_writing_is_taken_over_after_a_gr
     successor = acquire(topics, "sha256:x", ttl_s=60, cluster_file="c.yaml")
     assert successor.generation == 2
     successor.release()
+
+
+def test_a_contender_meeting_a_generation_being_taken_waits_for_it_and_takes_over_when_abandoned(
+        stack, cluster_name, monkeypatch):
+    import kgitops.bookkeeping.lock
+
+    topics = lock_topics(stack, cluster_name)
+    assert topics.create(1, brokers=3)  # its creator never writes `acquired`
+    # The contender waits for the holder's record; the generation is abandoned once the
+    # grace has passed on the brokers' clock, and the contender takes the next one.
+    monkeypatch.setattr(kgitops.bookkeeping.lock, "ACQUIRING_GRACE_S", 2.0)
+    monkeypatch.setattr(kgitops.bookkeeping.lock, "WINNER_RECORD_WAIT_S", 30.0)
+    started = time.monotonic()
+    successor = acquire(topics, "sha256:x", ttl_s=60, cluster_file="c.yaml")
+    try:
+        assert successor.generation == 2 and time.monotonic() - started < 30
+    finally:
+        successor.release()
 
 
 def test_a_holder_that_cannot_renew_its_lock_knows_it_lost_it(stack, cluster_name):
