@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadContext, ResourceKind
-from kgitops.kinds.subject.actions import DeleteSubject, RegisterSchema, SetCompatibility
+from kgitops.kinds.subject.actions import DeleteSubject, RegisterSchema, SetCompatibility, SetMode
 from kgitops.model import ClusterSpec, LiveRegistry, LiveState
 from kgitops.plan import Action
 
@@ -32,11 +32,11 @@ def _apply(context: ApplyContext, actions: list[Action]) -> list[Outcome]:
 
 class SubjectKind(ResourceKind):
     name = "subject"
-    action_types = (SetCompatibility, RegisterSchema, DeleteSubject)
+    action_types = (SetCompatibility, RegisterSchema, SetMode, DeleteSubject)
     # After the topics (a topic's schemas need their topic); a subject's level is set before
     # a version is checked against it; deletions after every constructive step.
     apply_steps = (
-        ApplyStep(50, (SetCompatibility, RegisterSchema), _apply),
+        ApplyStep(50, (SetCompatibility, RegisterSchema, SetMode), _apply),
         ApplyStep(80, (DeleteSubject,), _apply, destructive=True),
     )
 
@@ -68,5 +68,6 @@ class SubjectKind(ResourceKind):
         registry = live.registry
         if registry is None:
             return {"subjects": {}, "global_compatibility": None}
-        return {"subjects": {s: [v.version, v.schema_id, v.compatibility] for s, v in sorted(registry.subjects.items())},
+        return {"subjects": {s: [v.version, v.schema_id, v.compatibility, *([v.mode] if v.mode else [])]
+                             for s, v in sorted(registry.subjects.items())},
                 "global_compatibility": registry.global_compatibility}

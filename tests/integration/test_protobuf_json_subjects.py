@@ -1,0 +1,145 @@
+"""Protobuf and JSON Schema subjects with references, through the command line against the
+real registry: registered referenced subjects first, no changes after apply, a
+reference-only change planned and applied, an incompatible change of each type refused
+with exit 3 and a reason, an equal schema with equal references never registered again,
+and subject modes."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import yaml
+
+from kgitops.live.registry_client import RegistryClient
+from tests.integration.kgitops_helpers import registry_section, run_cli
+
+ADDRESS_PROTO = 'syntax = "proto3";\npackage {pkg};\nmessage Address {{\n  string street = 1;\n}}\n'
+ORDER_PROTO = ('syntax = "proto3";\npackage {pkg};\nimport "address.proto";\n'
+               'message Order {{\n  string id = 1;\n  Address address = 2;\n}}\n')
+ADDRESS_JSON = {"type": "object", "properties": {"street": {"type": "string"}}}
+CUSTOMER_JSON = {"type": "object", "properties": {"address": {"$ref": "address.json"}, "name": {"type": "string"}}}
+
+
+class Repo:
+    def __init__(self, root: Path, stack, name: str):
+        self.root, self.stack, self.name = root, stack, name
+        self.pkg = "kg." + name.replace("-", "_")
+        self.subjects = {k: f"{name}.{k}" for k in ("Address", "Order", "JAddress", "Customer")}
+        self.files(address_proto=ADDRESS_PROTO.format(pkg=self.pkg), order_proto=ORDER_PROTO.format(pkg=self.pkg),
+                   address_json=json.dumps(ADDRESS_JSON, indent=2), customer_json=json.dumps(CUSTOMER_JSON, indent=2))
+        self.write()
+
+    def files(self, **texts: str) -> None:
+        for name, text in texts.items():
+            (self.root / name.replace("_", ".")).write_text(text)
+
+    def write(self, mode: str | None = None) -> Path:
+        s = self.subjects
+        address_json = {"subject": s["JAddress"], "file": "address.json", **({"mode": mode} if mode else {})}
+        doc = {"name": "it", "kafka": {"bootstrap_servers": self.stack.bootstrap_servers},
+               "schema_registry": registry_section(self.stack),
+               "subjects": [
+                   {"subject": s["Order"], "file": "order.proto", "compatibility": "BACKWARD",
+                    "references": [{"name": "address.proto", "subject": s["Address"]}]},
+                   {"subject": s["Address"], "file": "address.proto", "compatibility": "BACKWARD"},
+                   {"subject": s["Customer"], "file": "customer.json", "compatibility": "BACKWARD",
+                    "references": [{"name": "address.json", "subject": s["JAddress"], "version": "latest"}]},
+                   address_json]}
+        path = self.root / "c.yaml"
+        path.write_text(yaml.safe_dump(doc, sort_keys=False))
+        return path
+
+
+def versions(stack, subject: str) -> list[int]:
+    with RegistryClient(stack.registry_url, timeout=10) as client:
+        return client.list_versions(subject)
+
+
+def test_protobuf_and_json_schema_subjects_with_references(stack, unique_name, tmp_path, capsys):
+    repo = Repo(tmp_path, stack, unique_name)
+    cluster = str(repo.write())
+    s = repo.subjects
+
+    applied = run_cli(capsys, "apply", "-c", cluster, "--auto-approve")
+    assert applied.code == 0, applied.text
+    lines = [line for line in applied.out.splitlines() if "register schema" in line]
+    order = [next(k for k, v in s.items() if line.rstrip().endswith(v)) for line in lines]
+    assert order.index("Address") < order.index("Order") and order.index("JAddress") < order.index("Customer")
+    with RegistryClient(stack.registry_url, timeout=10) as client:
+        registered = client.get_version(s["Order"])
+        assert registered.schema_type == "PROTOBUF"
+        assert [dict(r) for r in registered.references] == [
+            {"name": "address.proto", "subject": s["Address"], "version": 1}]
+        assert client.get_version(s["Customer"]).schema_type == "JSON"
+
+    again = run_cli(capsys, "plan", "-c", cluster, "--detailed-exitcode")
+    assert again.code == 0 and "No changes" in again.out, again.text
+
+    # A layout-only edit of the .proto is the same schema: nothing to register.
+    repo.files(address_proto="// the address\n" + ADDRESS_PROTO.format(pkg=repo.pkg).replace("\n  ", "\n      "))
+    assert run_cli(capsys, "plan", "-c", cluster, "--detailed-exitcode").code == 0
+
+    # A compatible change of the referenced subject: its referrer's reference moves with it.
+    repo.files(address_proto=ADDRESS_PROTO.format(pkg=repo.pkg).replace(
+        "string street = 1;", "string street = 1;\n  string city = 2;"))
+    planned = run_cli(capsys, "plan", "-c", cluster, "--detailed-exitcode")
+    assert planned.code == 2, planned.text
+    assert "+ field city = 2 (string)" in planned.out
+    assert f"~ reference address.proto: {s['Address']} v1 -> {s['Address']} (its new version)" in planned.out
+    assert run_cli(capsys, "apply", "-c", cluster, "--auto-approve").code == 0
+    assert versions(stack, s["Address"]) == [1, 2] and versions(stack, s["Order"]) == [1, 2]
+    with RegistryClient(stack.registry_url, timeout=10) as client:
+        assert client.get_version(s["Order"]).references[0]["version"] == 2
+    assert run_cli(capsys, "plan", "-c", cluster, "--detailed-exitcode").code == 0
+
+    # Incompatible changes, one of each type: refused at plan time with exit 3 and the reason.
+    repo.files(address_proto=ADDRESS_PROTO.format(pkg=repo.pkg).replace(
+        "string street = 1;", "string street = 1;\n  int32 city = 2;"))
+    refused = run_cli(capsys, "plan", "-c", cluster)
+    assert refused.code == 3, refused.text
+    assert f"{repo.pkg}.Address.city: field city = 2: string -> int32" in refused.out
+    repo.files(address_proto=ADDRESS_PROTO.format(pkg=repo.pkg).replace(
+        "string street = 1;", "string street = 1;\n  string city = 2;"))
+    repo.files(address_json=json.dumps({"type": "object", "properties": {"street": {"type": "integer"}}}))
+    refused = run_cli(capsys, "apply", "-c", cluster, "--auto-approve")
+    assert refused.code == 3, refused.text
+    assert "the schema registry says the new schema is not BACKWARD compatible" in refused.out
+    assert "#/properties/street type string -> integer" in refused.out
+    assert versions(stack, s["JAddress"]) == [1]
+    repo.files(address_json=json.dumps(ADDRESS_JSON, indent=2))
+    assert run_cli(capsys, "plan", "-c", cluster, "--detailed-exitcode").code == 0
+
+
+def test_a_reference_only_change_is_planned_and_applied(stack, unique_name, tmp_path, capsys):
+    repo = Repo(tmp_path, stack, unique_name)
+    cluster = str(repo.write())
+    assert run_cli(capsys, "apply", "-c", cluster, "--auto-approve").code == 0
+    # A second version of the referenced JSON subject, registered outside this repo's Customer.
+    with RegistryClient(stack.registry_url, timeout=10) as client:
+        client.register(repo.subjects["JAddress"], json.dumps(
+            {"type": "object", "properties": {"street": {"type": "string"}}, "description": "v2"}), "JSON")
+    repo.files(address_json=json.dumps(
+        {"type": "object", "properties": {"street": {"type": "string"}}, "description": "v2"}))
+    planned = run_cli(capsys, "plan", "-c", cluster, "--detailed-exitcode")
+    assert planned.code == 2, planned.text
+    customer = repo.subjects["Customer"]
+    assert f"~ subject {customer}" in planned.out
+    assert f"~ reference address.json: {repo.subjects['JAddress']} v1 -> {repo.subjects['JAddress']} v2" in planned.out
+    assert run_cli(capsys, "apply", "-c", cluster, "--auto-approve").code == 0
+    assert versions(stack, customer) == [1, 2]
+    assert run_cli(capsys, "plan", "-c", cluster, "--detailed-exitcode").code == 0
+
+
+def test_a_subject_mode_is_set_and_then_left_alone(stack, unique_name, tmp_path, capsys):
+    repo = Repo(tmp_path, stack, unique_name)
+    cluster = str(repo.write(mode="READONLY"))
+    applied = run_cli(capsys, "apply", "-c", cluster, "--auto-approve")
+    assert applied.code == 0, applied.text
+    assert "mode: READWRITE -> READONLY" in applied.out
+    with RegistryClient(stack.registry_url, timeout=10) as client:
+        assert client.get_mode(repo.subjects["JAddress"]) == "READONLY"
+    assert run_cli(capsys, "plan", "-c", cluster, "--detailed-exitcode").code == 0
+    repo.write(mode="READWRITE")
+    assert run_cli(capsys, "apply", "-c", cluster, "--auto-approve").code == 0
+    with RegistryClient(stack.registry_url, timeout=10) as client:
+        assert client.get_mode(repo.subjects["JAddress"]) == "READWRITE"
