@@ -143,3 +143,44 @@ def test_a_subject_mode_is_set_and_then_left_alone(stack, unique_name, tmp_path,
     assert run_cli(capsys, "apply", "-c", cluster, "--auto-approve").code == 0
     with RegistryClient(stack.registry_url, timeout=10) as client:
         assert client.get_mode(repo.subjects["JAddress"]) == "READWRITE"
+
+
+def test_import_writes_proto_and_json_files_with_their_references(stack, unique_name, tmp_path, capsys):
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    from tests.integration.test_import import wait_until_visible, write_input_cluster
+
+    topic, other = f"{unique_name}-p", f"{unique_name}-j"
+    admin = AdminClient({"bootstrap.servers": stack.bootstrap_servers})
+    for future in admin.create_topics([NewTopic(t, 1, 3) for t in (topic, other)], operation_timeout=60).values():
+        future.result(timeout=90)
+    wait_until_visible(admin, [topic, other])
+    pkg = "kg." + unique_name.replace("-", "_")
+    address, jaddress = f"{unique_name}.Address", f"{unique_name}.JAddress"
+    try:
+        with RegistryClient(stack.registry_url, timeout=10) as client:
+            client.register(address, ADDRESS_PROTO.format(pkg=pkg), "PROTOBUF")
+            client.register(f"{topic}-value", ORDER_PROTO.format(pkg=pkg), "PROTOBUF", (("address.proto", address, 1),))
+            client.register(jaddress, json.dumps(ADDRESS_JSON), "JSON")
+            client.register(f"{other}-value", json.dumps(CUSTOMER_JSON), "JSON", (("address.json", jaddress, 1),))
+        out = tmp_path / "imported"
+        imported = run_cli(capsys, "import", "-c", str(write_input_cluster(tmp_path / "in" / "c.yaml", stack)),
+                           "--out", str(out))
+        assert imported.code == 0, imported.text
+        assert (out / "schemas" / f"{topic}-value.proto").read_text() == ORDER_PROTO.format(pkg=pkg)
+        assert (out / "schemas" / f"{address}.proto").read_text() == ADDRESS_PROTO.format(pkg=pkg)
+        assert json.loads((out / "schemas" / f"{other}-value.json").read_text()) == CUSTOMER_JSON
+        entries = {e["name"]: e for f in (out / "topics").glob("*.yaml")
+                   for e in (yaml.safe_load(f.read_text()) or {}).get("topics") or []}
+        assert entries[topic]["schemas"]["value"]["references"] == [
+            {"name": "address.proto", "subject": address, "version": 1}]
+        standalone = {s["subject"]: s for f in (out / "topics").glob("*.yaml")
+                      for s in (yaml.safe_load(f.read_text()) or {}).get("subjects") or []}
+        assert standalone[address]["file"].endswith(f"{address}.proto") and jaddress in standalone
+        planned = run_cli(capsys, "plan", "-c", str(out / "imported.yaml"), "--format", "json")
+        plan = json.loads(planned.out)
+        assert [a for a in plan["actions"] if unique_name in a["resource"]] == [], planned.out
+        assert [r for r in plan["refusals"] if unique_name in r["message"]] == [], planned.out
+    finally:
+        for future in admin.delete_topics([topic, other], operation_timeout=60).values():
+            future.result(timeout=90)
