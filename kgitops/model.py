@@ -138,6 +138,7 @@ class RegistryConnection:
     tls_cert_file: str | None = None  # client certificate and key (mutual TLS)
     tls_key_file: str | None = None
     tls_verify: bool = True
+    mode: str | None = None  # the registry's global mode to keep; None: leave it as it is
 
 
 @dataclass(frozen=True)
@@ -293,6 +294,7 @@ class LiveSubject:
 class LiveRegistry:
     global_compatibility: str | None
     subjects: Mapping[str, LiveSubject]
+    global_mode: str | None = None  # read only when a global mode is declared
 
 
 @dataclass(frozen=True)

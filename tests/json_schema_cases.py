@@ -5,17 +5,9 @@ run here). tests/integration/test_protobuf_json_agreement.py asks the real regis
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-
-@dataclass(frozen=True)
-class Case:
-    name: str
-    old: Any
-    new: Any
-    level: str = "BACKWARD"
-    confluent: bool | None = None
+from tests.protobuf_cases import Case
 
 
 def obj(properties: dict, required: tuple[str, ...] = (), closed: bool | None = None, **extra: Any) -> dict:

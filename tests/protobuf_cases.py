@@ -7,13 +7,16 @@ asserts that the local checker, wherever it gives a verdict, gives the registry'
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
 class Case:
+    """One case of a compatibility table (this one's and tests/json_schema_cases.py's)."""
+
     name: str
-    old: str
-    new: str
+    old: Any  # a .proto text here; a JSON Schema document there
+    new: Any
     level: str = "BACKWARD"
     confluent: bool | None = None  # compatible under Confluent's rules; None: not stated
 

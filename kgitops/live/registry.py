@@ -194,8 +194,11 @@ def read_registry(client: RegistryClient, cluster: ClusterSpec, max_workers: int
         names = managed_subjects(cluster, client.list_subjects())
     desired = {s.subject: s.schema for s in cluster.subjects}
     history_for = {s.subject for s in cluster.subjects if is_transitive(_upper(s.compatibility))}
-    return read_subjects(client, names, max_workers, desired=desired, history_for=history_for,
+    live = read_subjects(client, names, max_workers, desired=desired, history_for=history_for,
                          specs={s.subject: s for s in cluster.subjects})
+    if cluster.schema_registry is not None and cluster.schema_registry.mode:
+        live = dataclasses.replace(live, global_mode=client.get_mode())
+    return live
 
 
 def _upper(level: str | None) -> str | None:

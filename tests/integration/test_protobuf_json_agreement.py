@@ -53,22 +53,20 @@ def _local_json(case) -> str:
     return json_compat.check(case.new, [case.old], case.level).outcome
 
 
-@pytest.mark.parametrize("case", protobuf_cases.CASES, ids=lambda c: c.name)
-def test_protobuf_case_agrees_with_the_registry(verdicts, case):
-    registry = verdicts[("PROTOBUF", case.name)]
-    assert protobuf_cases.APICURIO[case.name] == registry, "the recorded verdict no longer holds"
-    local = _local_protobuf(case)
-    if local != proto_compat.REGISTRY_ONLY:
-        assert (local == proto_compat.COMPATIBLE) == registry
+TABLES = {"PROTOBUF": (protobuf_cases, _local_protobuf, proto_compat.REGISTRY_ONLY, proto_compat.COMPATIBLE),
+          "JSON": (json_schema_cases, _local_json, json_compat.REGISTRY_ONLY, json_compat.COMPATIBLE)}
 
 
-@pytest.mark.parametrize("case", json_schema_cases.CASES, ids=lambda c: c.name)
-def test_json_schema_case_agrees_with_the_registry(verdicts, case):
-    registry = verdicts[("JSON", case.name)]
-    assert json_schema_cases.APICURIO[case.name] == registry, "the recorded verdict no longer holds"
-    local = _local_json(case)
-    if local != json_compat.REGISTRY_ONLY:
-        assert (local == json_compat.COMPATIBLE) == registry
+@pytest.mark.parametrize(("schema_type", "case"),
+                         [(kind, case) for kind, table in TABLES.items() for case in table[0].CASES],
+                         ids=lambda x: x if isinstance(x, str) else x.name)
+def test_the_local_verdict_agrees_with_the_registry(verdicts, schema_type, case):
+    cases, local_verdict, registry_only, compatible = TABLES[schema_type]
+    registry = verdicts[(schema_type, case.name)]
+    assert cases.APICURIO[case.name] == registry, "the recorded verdict no longer holds"
+    local = local_verdict(case)
+    if local != registry_only:
+        assert (local == compatible) == registry
 
 
 def test_the_tables_are_large_enough_and_mostly_decided_locally(verdicts):

@@ -184,3 +184,24 @@ def test_import_writes_proto_and_json_files_with_their_references(stack, unique_
     finally:
         for future in admin.delete_topics([topic, other], operation_timeout=60).values():
             future.result(timeout=90)
+
+
+def test_the_global_mode_is_set_with_the_registrations_and_then_left_alone(stack, unique_name, tmp_path, capsys):
+    repo = Repo(tmp_path, stack, unique_name)
+    path = repo.write()
+    doc = yaml.safe_load(path.read_text())
+    doc["schema_registry"]["mode"] = "READONLY"
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    try:
+        applied = run_cli(capsys, "apply", "-c", str(path), "--auto-approve")
+        assert applied.code == 0, applied.text
+        assert "mode: READWRITE -> READONLY (the registry's global mode)" in applied.out
+        steps = [line for line in applied.out.splitlines() if line.startswith("  [")]
+        assert "(global mode)" in steps[-1]  # after every registration
+        assert sum("register schema" in line for line in steps[:-1]) == 4
+        with RegistryClient(stack.registry_url, timeout=10) as client:
+            assert client.get_mode() == "READONLY"
+        assert run_cli(capsys, "plan", "-c", str(path), "--detailed-exitcode").code == 0
+    finally:
+        with RegistryClient(stack.registry_url, timeout=10) as client:
+            client.set_mode("READWRITE")

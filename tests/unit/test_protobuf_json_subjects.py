@@ -287,3 +287,18 @@ def test_where_the_local_checker_decides_it_also_gives_confluents_stated_verdict
         verdict = json_compat.check(case.new, [case.old], case.level)
         if verdict.outcome != json_compat.REGISTRY_ONLY and case.confluent is not None:
             assert (verdict.outcome == json_compat.COMPATIBLE) == case.confluent, case.name
+
+
+def test_a_global_mode_is_planned_with_its_risk_and_left_alone_when_equal(tmp_path):
+    cluster_file = write_repo(tmp_path)
+    cluster_file.write_text(CLUSTER.replace('{url: "http://localhost:8081"}',
+                                            '{url: "http://localhost:8081", mode: READONLY}'))
+    cluster = load_cluster(cluster_file).cluster
+    registered = _all_registered(cluster)
+    actions, _ = diff_subjects(cluster, registered)
+    [mode] = actions
+    assert (mode.subject, mode.resource, mode.after) == ("", "(global mode)", "READONLY")
+    assert "refuses new schemas" in mode.risks[0]
+    already = LiveRegistry("BACKWARD", registered.subjects, global_mode="READONLY")
+    assert diff_subjects(cluster, already)[0] == []
+

@@ -70,4 +70,5 @@ class SubjectKind(ResourceKind):
             return {"subjects": {}, "global_compatibility": None}
         return {"subjects": {s: [v.version, v.schema_id, v.compatibility, *([v.mode] if v.mode else [])]
                              for s, v in sorted(registry.subjects.items())},
-                "global_compatibility": registry.global_compatibility}
+                "global_compatibility": registry.global_compatibility,
+                **({"global_mode": registry.global_mode} if registry.global_mode else {})}

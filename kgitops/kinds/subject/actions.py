@@ -58,9 +58,15 @@ class SetCompatibility(SubjectAction):
 
 @dataclass(frozen=True)
 class SetMode(SubjectAction):
+    """A subject's mode; with no subject, the registry's global mode."""
+
     kind: ClassVar[str] = "set_mode"
     before: str | None = None
     after: str = ""
+
+    @property
+    def resource(self) -> str:
+        return self.subject or "(global mode)"
 
 
 @dataclass(frozen=True)

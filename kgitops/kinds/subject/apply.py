@@ -31,6 +31,14 @@ def apply_schema_actions(client: RegistryClient, actions: Iterable[Action], max_
     """Run the schema actions among `actions` (others are ignored); one Outcome each, in
     the order they ran: per subject level then registration, then deletions."""
     schema_actions = [a for a in actions if isinstance(a, SCHEMA_ACTIONS)]
+    # The global mode: one that lets registrations through first, READONLY after them all.
+    global_modes = [a for a in schema_actions if isinstance(a, SetMode) and not a.subject]
+    schema_actions = [a for a in schema_actions if a not in global_modes]
+    first = [set_mode(client, a) for a in global_modes if a.after != "READONLY"]
+    if any(not o.ok for o in first):
+        return first + [Outcome(a, ok=False, skipped=True, error="not attempted: setting the global mode failed")
+                        for a in schema_actions]
+    later = [a for a in global_modes if a.after == "READONLY"]
     groups = _constructive_groups(schema_actions)
     deletions = [a for a in schema_actions if isinstance(a, DeleteSubject)]
     global_level = _GlobalLevel(client)
@@ -52,6 +60,11 @@ def apply_schema_actions(client: RegistryClient, actions: Iterable[Action], max_
             for group_outcomes in pool.map(lambda g: _apply_subject(client, g[0], global_level), ready):
                 outcomes += group_outcomes
                 failed.update(o.action.subject for o in group_outcomes if not o.ok)  # type: ignore[attr-defined]
+    outcomes = first + outcomes
+    if later:
+        outcomes += ([set_mode(client, a) for a in later] if all(o.ok for o in outcomes) else
+                     [Outcome(a, ok=False, skipped=True, error="not attempted: an earlier schema action failed")
+                      for a in later])
     if any(not o.ok for o in outcomes):
         return outcomes + [Outcome(a, ok=False, skipped=True,
                                    error="not attempted: an earlier schema action failed, and nothing destructive "
@@ -119,7 +132,7 @@ def set_compatibility(client: RegistryClient, action: SetCompatibility) -> Outco
 
 def set_mode(client: RegistryClient, action: SetMode) -> Outcome:
     try:
-        client.set_mode(action.after, action.subject)
+        client.set_mode(action.after, action.subject or None)
     except KgitopsError as err:
         return Outcome(action, ok=False, error=err.message)
     return Outcome(action, ok=True)

@@ -29,6 +29,8 @@ from kgitops.model import ClusterSpec, LiveRegistry, LiveSubject, SubjectSpec
 from kgitops.plan import Action
 from kgitops.kinds.subject.actions import DeleteSubject, RegisterSchema, SetCompatibility, SetMode
 
+GLOBAL_READONLY_RISK = ("global mode READONLY: every subject without a mode of its own refuses new schemas; "
+                        "producers that register schemas fail")
 NONE_RISK = "compatibility NONE: the registry checks nothing; consumers may fail on records written with the new schema"
 
 # What each level guarantees, to tell a loosening from a tightening.
@@ -72,6 +74,10 @@ def diff_subjects(cluster: ClusterSpec, live: LiveRegistry) -> tuple[list[Action
             context.pending.add(spec.subject)
         actions += subject_actions
         problems += subject_problems
+    declared_mode = cluster.schema_registry.mode if cluster.schema_registry is not None else None
+    if declared_mode and declared_mode != (live.global_mode or "READWRITE"):
+        risks = (GLOBAL_READONLY_RISK,) if declared_mode == "READONLY" else ()
+        actions.append(SetMode(subject="", before=live.global_mode, after=declared_mode, risks=risks))
     deletions, deletion_problems = diff_claimed_subjects(cluster, live)
     return actions + deletions, problems + deletion_problems
 

@@ -34,7 +34,8 @@ def _(action: SetCompatibility) -> list[str]:
 
 @details.register
 def _(action: SetMode) -> list[str]:
-    return [f"mode: {action.before or 'READWRITE'} -> {action.after}"]
+    scope = "" if action.subject else " (the registry's global mode)"
+    return [f"mode: {action.before or 'READWRITE'} -> {action.after}{scope}"]
 
 
 @details.register
