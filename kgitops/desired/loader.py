@@ -605,7 +605,8 @@ class _ClusterLoader:
             return []
         declared_type = entry.data.get("type")
         schema_type = schema_type_of(schema_path, declared_type if isinstance(declared_type, str) else None)
-        schema = self.schema_reader.read(schema_path, display_path(schema_path), schema_type)
+        schema = self.schema_reader.read(schema_path, display_path(schema_path), schema_type,
+                                         has_references=bool(entry.data.get("references")))
         if schema.missing:
             self._error(file_location, f"schema file '{file_value}' not found (looked for {schema.display})")
             return []

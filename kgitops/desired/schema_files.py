@@ -31,10 +31,13 @@ class SchemaFileReader:
     def __init__(self) -> None:
         self._files: dict[str, SchemaFile] = {}
 
-    def read(self, path: str, display: str, schema_type: str = "AVRO") -> SchemaFile:
+    def read(self, path: str, display: str, schema_type: str = "AVRO", has_references: bool = False) -> SchemaFile:
         cached = self._files.get(path)
         if cached is None:
-            cached = _read_schema_file(path, display, schema_type)
+            # An Avro schema with references names types defined elsewhere: it is checked
+            # once every subject is known (kgitops.kinds.subject.references).
+            cached = _read_schema_file(path, display, "AVRO_WITH_REFERENCES" if has_references and
+                                       schema_type == "AVRO" else schema_type)
             self._files[path] = cached
         return cached
 
@@ -69,8 +72,15 @@ def _problem(text: str, display: str, schema_type: str) -> Problem | None:
         from kgitops.json_schema.check import json_schema_problem
 
         return json_schema_problem(text, display)
-    if schema_type == "PROTOBUF":
-        return None  # compiled once every subject is known: imports need the referenced schemas
+    if schema_type in ("PROTOBUF", "AVRO_WITH_REFERENCES"):
+        from kgitops.avro.json_text import JsonProblem, load_json
+
+        if schema_type == "AVRO_WITH_REFERENCES":
+            try:
+                load_json(text)
+            except JsonProblem as err:
+                return Problem(f"invalid JSON: {err.message}", display, err.line, err.column)
+        return None  # checked once every subject is known: it needs the referenced schemas
     return avro_problem(text, display)
 
 

@@ -205,3 +205,29 @@ def test_the_global_mode_is_set_with_the_registrations_and_then_left_alone(stack
     finally:
         with RegistryClient(stack.registry_url, timeout=10) as client:
             client.set_mode("READWRITE")
+
+
+def test_an_avro_subject_with_a_reference(stack, unique_name, tmp_path, capsys):
+    address = {"type": "record", "name": "Address", "namespace": "kg.avro",
+               "fields": [{"name": "street", "type": "string"}]}
+    order = {"type": "record", "name": "Order", "namespace": "kg.avro",
+             "fields": [{"name": "id", "type": "string"}, {"name": "address", "type": "kg.avro.Address"}]}
+    (tmp_path / "address.avsc").write_text(json.dumps(address))
+    (tmp_path / "order.avsc").write_text(json.dumps(order))
+    doc = {"name": "it", "kafka": {"bootstrap_servers": stack.bootstrap_servers},
+           "schema_registry": registry_section(stack),
+           "subjects": [{"subject": f"{unique_name}.Order", "file": "order.avsc", "compatibility": "BACKWARD",
+                         "references": [{"name": "kg.avro.Address", "subject": f"{unique_name}.Address"}]},
+                        {"subject": f"{unique_name}.Address", "file": "address.avsc"}]}
+    cluster = tmp_path / "c.yaml"
+    cluster.write_text(yaml.safe_dump(doc, sort_keys=False))
+    applied = run_cli(capsys, "apply", "-c", str(cluster), "--auto-approve")
+    assert applied.code == 0, applied.text
+    with RegistryClient(stack.registry_url, timeout=10) as client:
+        assert [dict(r) for r in client.get_version(f"{unique_name}.Order").references] == [
+            {"name": "kg.avro.Address", "subject": f"{unique_name}.Address", "version": 1}]
+    assert run_cli(capsys, "plan", "-c", str(cluster), "--detailed-exitcode").code == 0
+    order["fields"][0]["type"] = "int"
+    (tmp_path / "order.avsc").write_text(json.dumps(order))
+    refused = run_cli(capsys, "plan", "-c", str(cluster))
+    assert refused.code == 3 and "Order.id: writer type string cannot be read as int" in refused.out, refused.text

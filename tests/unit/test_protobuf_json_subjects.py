@@ -302,3 +302,44 @@ def test_a_global_mode_is_planned_with_its_risk_and_left_alone_when_equal(tmp_pa
     already = LiveRegistry("BACKWARD", registered.subjects, global_mode="READONLY")
     assert diff_subjects(cluster, already)[0] == []
 
+
+
+AVRO_ADDRESS = {"type": "record", "name": "Address", "namespace": "com.example",
+                "fields": [{"name": "street", "type": "string"}]}
+AVRO_ORDER = {"type": "record", "name": "Order", "namespace": "shop",
+              "fields": [{"name": "id", "type": "string"}, {"name": "address", "type": "com.example.Address"}]}
+AVRO_SUBJECTS = """\
+subjects:
+  - subject: shop.AAddress
+    file: address.avsc
+  - subject: shop.AOrder
+    file: order.avsc
+    references: [{name: com.example.Address, subject: shop.AAddress}]
+"""
+
+
+def test_an_avro_schema_with_references_is_checked_with_the_referenced_types(tmp_path):
+    cluster = load_cluster(write_repo(tmp_path, AVRO_SUBJECTS, address_avsc=json.dumps(AVRO_ADDRESS),
+                                      order_avsc=json.dumps(AVRO_ORDER))).cluster
+    assert [s.subject for s in cluster.subjects] == ["shop.AAddress", "shop.AOrder"]
+    misspelt = json.dumps(AVRO_ORDER).replace("com.example.Address", "com.example.Adress")
+    message = load_errors(write_repo(tmp_path, AVRO_SUBJECTS, address_avsc=json.dumps(AVRO_ADDRESS),
+                                     order_avsc=misspelt))
+    assert "order.avsc: invalid Avro schema: unknown type 'com.example.Adress' (with the referenced schemas' types)" \
+        in message
+
+
+def test_an_incompatible_avro_change_with_references_names_the_path_in_the_schema(tmp_path):
+    changed = json.dumps(AVRO_ORDER).replace('"id", "type": "string"', '"id", "type": "int"')
+    cluster = load_cluster(write_repo(tmp_path, AVRO_SUBJECTS, address_avsc=json.dumps(AVRO_ADDRESS),
+                                      order_avsc=changed)).cluster
+    registered = live(_registered("shop.AAddress", json.dumps(AVRO_ADDRESS), schema_type="AVRO"),
+                      _registered("shop.AOrder", json.dumps(AVRO_ORDER), schema_type="AVRO",
+                                  references=(("com.example.Address", "shop.AAddress", 1),)))
+    actions, problems = diff_subjects(cluster, registered)
+    [refusal] = [p for p in problems if p.kind == "policy"]
+    assert "Order.id: writer type string cannot be read as int" in refusal.message
+    assert [a.subject for a in actions] == ["shop.AOrder"]
+    unchanged = load_cluster(write_repo(tmp_path, AVRO_SUBJECTS, address_avsc=json.dumps(AVRO_ADDRESS),
+                                        order_avsc=json.dumps(AVRO_ORDER))).cluster
+    assert diff_subjects(unchanged, registered) == ([], [])

@@ -187,7 +187,7 @@ def registration_action(spec: SubjectSpec, live: LiveSubject, effective: Effecti
     under the subject and passes the local check at the effective level; otherwise say why not."""
     context = context or Context((spec,))
     try:
-        desired = canonical_form(spec.schema, spec.schema_type, spec.schema_file)
+        desired = canonical_form(spec.schema, _compared_as(spec), spec.schema_file)
     except InputError as err:
         return None, list(err.problems) or [Problem(err.message, file=display_path(spec.schema_file))]
     references = context.resolved(spec)
@@ -195,7 +195,7 @@ def registration_action(spec: SubjectSpec, live: LiveSubject, effective: Effecti
         return _register(spec, live, effective, context, references), []
     live_references = tuple((n, s, str(v)) for n, s, v in live.references)
     same_references = references == live_references
-    if _canonical_or_none(live.schema, live.schema_type) == desired and same_references:
+    if _canonical_or_none(live.schema, _compared_as(spec, live.schema_type)) == desired and same_references:
         return None, []
     pending_reference = any(v == "latest" for _, _, v in references)
     registered = None if pending_reference else _registered_version(spec, live, desired, same_references)
@@ -292,7 +292,10 @@ def local_check(spec: SubjectSpec, live: LiveSubject, effective: EffectiveLevel,
             f"{live.version} was read; the registry checks the others when applying",
             file=display_path(spec.schema_file), severity="warning"))
     try:
-        result = compatibility.check(spec.schema, texts, effective.level)
+        if spec.references:
+            result = _check_with_references(spec, texts, effective.level, context)
+        else:
+            result = compatibility.check(spec.schema, texts, effective.level)
     except InputError as err:
         return notes + [Problem(f"subject {spec.subject}: could not check compatibility locally ({err.message}); "
                                 f"the registry checks it when applying", file=display_path(spec.schema_file), severity="warning")]
@@ -336,6 +339,32 @@ def canonical_form(text: str, schema_type: str, source: str) -> str:
         return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
     except ValueError:
         return text.strip()
+
+
+def _compared_as(spec: SubjectSpec, schema_type: str | None = None) -> str:
+    """An Avro schema with references names types it does not define, so it has no
+    normalised form of its own: it is compared as a JSON document."""
+    schema_type = schema_type or spec.schema_type
+    return "JSON" if schema_type == "AVRO" and spec.references else schema_type
+
+
+def _check_with_references(spec: SubjectSpec, texts: Sequence[str], level: str,
+                           context: Context | None) -> compatibility.CompatibilityResult:
+    """The Avro checker with the declared referenced schemas' types defined; paths as in
+    the schema alone. An undeclared referenced subject leaves the check to the registry."""
+    import dataclasses
+
+    from kgitops.avro.references import unwrapped_path, with_references
+    from kgitops.kinds.subject.references import avro_referenced_texts
+
+    specs = context.specs if context else (spec,)
+    referenced = avro_referenced_texts(spec, {s.subject: s for s in specs})
+    if referenced is None:
+        raise InputError("a referenced subject is not declared")
+    result = compatibility.check(with_references(spec.schema, referenced),
+                                 [with_references(t, referenced) for t in texts], level)
+    return dataclasses.replace(result, incompatibilities=tuple(
+        dataclasses.replace(inc, path=unwrapped_path(inc.path, spec.schema)) for inc in result.incompatibilities))
 
 
 def _canonical_or_none(text: str, schema_type: str) -> str | None:

@@ -73,7 +73,47 @@ def desired_problems(subjects: Sequence[SubjectSpec]) -> list[Problem]:
     for spec in subjects:
         if spec.schema_type == "PROTOBUF":
             problems += _protobuf_problems(spec, by_name)
+        elif spec.schema_type == "AVRO" and spec.references:
+            problems += _avro_problems(spec, by_name)
     return problems
+
+
+def avro_referenced_texts(spec: SubjectSpec, by_name: Mapping[str, SubjectSpec]) -> list[str] | None:
+    """The declared schemas `spec` references, transitively, each after those it references
+    itself (Avro defines a name before its use); None when one is not declared."""
+    ordered: list[str] = []
+    seen: set[str] = set()
+
+    def visit(current: SubjectSpec) -> bool:
+        for reference in current.references:
+            target = by_name.get(reference.subject)
+            if target is None:
+                return False
+            if target.subject not in seen:
+                seen.add(target.subject)
+                if not visit(target):
+                    return False
+                ordered.append(target.schema)
+        return True
+
+    return ordered if visit(spec) else None
+
+
+def _avro_problems(spec: SubjectSpec, by_name: Mapping[str, SubjectSpec]) -> list[Problem]:
+    from kgitops.avro.references import with_references
+    from kgitops.avro.schema import parse
+
+    referenced = avro_referenced_texts(spec, by_name)
+    if referenced is None:
+        return []  # a reference to a subject only the registry holds: the registry checks it
+    display = display_path(spec.schema_file)
+    try:
+        parse(with_references(spec.schema, referenced), display, validate_defaults=True)
+    except InputError as err:
+        # Located in the combined text, so only the file is named.
+        reasons = [p.message for p in err.problems] or [err.message]
+        return [Problem(f"{reason} (with the referenced schemas' types)", display) for reason in reasons]
+    return []
 
 
 def _protobuf_problems(spec: SubjectSpec, by_name: Mapping[str, SubjectSpec]) -> list[Problem]:
