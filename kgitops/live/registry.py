@@ -87,9 +87,7 @@ def _read_subject(client: RegistryClient, name: str, plan: _ReadPlan, global_lev
     spec = plan.specs.get(name)
     desired_version = None
     if desired_text is not None and spec is not None and spec.references:
-        # Looked up in phase three, with the references resolved.
-        desired_version = latest.version if (_same_json(desired_text, latest.schema)
-                                             and _references_of(latest) == ()) else None
+        pass  # looked up in phase three, with the references resolved
     elif desired_text is not None:
         desired_version = latest.version if _same_json(desired_text, latest.schema) else None
         if desired_version is None:

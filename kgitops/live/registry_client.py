@@ -42,7 +42,7 @@ CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 ACCEPT = "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json; q=0.9, application/json; q=0.5"
 
 # A schema's references as (name, subject, version), as the registry's API carries them.
-References = "tuple[tuple[str, str, int], ...]"
+References = tuple[tuple[str, str, int], ...]
 
 
 def is_transitive(level: str | None) -> bool:
@@ -434,7 +434,9 @@ class RegistryClient:
     def get_mode(self, subject: str | None = None) -> str:
         """GET /mode or /mode/{subject}: READWRITE, READONLY or IMPORT."""
         path = "/mode" if subject is None else _path("mode", subject)
-        body = self._request("GET", path, subject=subject,
+        # A subject without a mode of its own reads the global one (Confluent needs asking).
+        params = None if subject is None else {"defaultToGlobal": "true"}
+        body = self._request("GET", path, subject=subject, params=params,
                              doing=f"reading the mode of {'the registry' if subject is None else 'subject ' + repr(subject)}")
         return str(body.get("mode") or "READWRITE").upper() if isinstance(body, dict) else "READWRITE"
 

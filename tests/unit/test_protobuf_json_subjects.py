@@ -343,3 +343,14 @@ def test_an_incompatible_avro_change_with_references_names_the_path_in_the_schem
     unchanged = load_cluster(write_repo(tmp_path, AVRO_SUBJECTS, address_avsc=json.dumps(AVRO_ADDRESS),
                                         order_avsc=json.dumps(AVRO_ORDER))).cluster
     assert diff_subjects(unchanged, registered) == ([], [])
+
+
+def test_adding_references_to_an_unchanged_schema_is_a_change(tmp_path):
+    cluster = load_cluster(write_repo(tmp_path)).cluster
+    registered = _all_registered(cluster)
+    customer = registered.subjects["shop.Customer"]
+    registered.subjects["shop.Customer"] = LiveSubject(**{**customer.__dict__, "references": ()})
+    actions, _ = diff_subjects(cluster, registered)
+    [action] = actions
+    assert action.subject == "shop.Customer"
+    assert action.changes == ("+ reference address.json -> shop.JAddress v1",)

@@ -4,8 +4,10 @@
              owned topics), over the registry client the command built
     compare  compare.py: level first, then registration, then deletions of claimed subjects
     render   render.py
-    apply    apply.py: per subject its level then its registration (subjects run
-             concurrently); soft deletions last
+    apply    apply.py: per subject its level, its registration and its mode (subjects run
+             concurrently, referenced subjects first); soft deletions last
+    types    Avro (kgitops.avro), Protobuf (kgitops.protobuf), JSON Schema
+             (kgitops.json_schema), through typed.py, imported only when declared
 """
 from __future__ import annotations
 

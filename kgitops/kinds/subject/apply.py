@@ -2,7 +2,9 @@
 
 Order, per subject: the level first (the new version is then checked, by us at plan time
 and by the registry now, with the level it will live under), then the registration.
-Subjects are independent, so they run concurrently over the shared client. Deletions come
+Subjects run concurrently over the shared client, in waves: a subject whose schema
+references another runs in a wave after that subject's (kgitops.kinds.subject.references).
+A mode that lets registrations through is set before them, READONLY after them. Deletions come
 last, and only when every constructive schema action succeeded (docs/architecture.md,
 "Apply order").
 

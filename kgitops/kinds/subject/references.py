@@ -129,7 +129,7 @@ def _protobuf_problems(spec: SubjectSpec, by_name: Mapping[str, SubjectSpec]) ->
     try:
         compile_proto(spec.schema, display, dependencies)
     except InputError as err:
-        return list(err.problems)
+        return list(err.problems) or [Problem(err.message, display)]
     return []
 
 

@@ -22,8 +22,9 @@ def _(action: RegisterSchema) -> list[str]:
     if action.references and not action.previous_version:
         lines += [f"  reference {name} -> {subject} {'(latest)' if version == 'latest' else 'v' + version}"
                   for name, subject, version in action.references]
-    if action.previous_version and not action.changes and action.schema_type == "AVRO":
-        lines.append("  (no field changes: doc, order or formatting only)")
+    if action.previous_version and not action.changes:
+        lines.append("  (no field changes: doc, order or formatting only)" if action.schema_type == "AVRO" else
+                     "  (no field changes: annotations, options, comments or formatting only)")
     return lines + [f"  {change}" for change in action.changes]
 
 
