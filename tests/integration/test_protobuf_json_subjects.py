@@ -109,6 +109,30 @@ def test_protobuf_and_json_schema_subjects_with_references(stack, unique_name, t
     repo.files(address_json=json.dumps(ADDRESS_JSON, indent=2))
     assert run_cli(capsys, "plan", "-c", cluster, "--detailed-exitcode").code == 0
 
+    # The subjects with references too: the registry cannot be asked before registering
+    # (Apicurio's endpoint does not resolve references), the local checker decides.
+    repo.files(order_proto=ORDER_PROTO.format(pkg=repo.pkg).replace("string id = 1;", "int64 id = 1;"))
+    refused = run_cli(capsys, "apply", "-c", cluster, "--auto-approve")
+    assert refused.code == 3, refused.text
+    assert f"{repo.pkg}.Order.id: field id = 1: string -> int64" in refused.out
+    repo.files(order_proto=ORDER_PROTO.format(pkg=repo.pkg),
+               customer_json=json.dumps({**CUSTOMER_JSON, "required": ["name"]}))
+    refused = run_cli(capsys, "apply", "-c", cluster, "--auto-approve")
+    assert refused.code == 3, refused.text
+    assert "# required name" in refused.out
+    assert versions(stack, s["Order"]) == [1, 2] and versions(stack, s["Customer"]) == [1]
+
+    # A change only the registry can judge (a field removed without reserving it): the plan
+    # says so, and apply fails with the registry's reasons, registering nothing.
+    repo.files(customer_json=json.dumps(CUSTOMER_JSON, indent=2),
+               order_proto=ORDER_PROTO.format(pkg=repo.pkg).replace("  string id = 1;\n", ""))
+    planned = run_cli(capsys, "plan", "-c", cluster)
+    assert planned.code == 0 and "checked by the registry only" in planned.out, planned.text
+    failed = run_cli(capsys, "apply", "-c", cluster, "--auto-approve")
+    assert failed.code == 1, failed.text
+    assert "refused the schema" in failed.err and "Incompatible artifact" in failed.err, failed.err
+    assert versions(stack, s["Order"]) == [1, 2]
+
 
 def test_a_reference_only_change_is_planned_and_applied(stack, unique_name, tmp_path, capsys):
     repo = Repo(tmp_path, stack, unique_name)
