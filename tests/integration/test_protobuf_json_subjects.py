@@ -123,13 +123,13 @@ def test_protobuf_and_json_schema_subjects_with_references(stack, unique_name, t
     assert versions(stack, s["Order"]) == [1, 2] and versions(stack, s["Customer"]) == [1]
 
     # A change only the registry can judge (a field removed without reserving it): the plan
-    # says so, and apply fails with the registry's reasons, registering nothing.
+    # says so, and the registry refuses it when applying, with its reasons (exit 3).
     repo.files(customer_json=json.dumps(CUSTOMER_JSON, indent=2),
                order_proto=ORDER_PROTO.format(pkg=repo.pkg).replace("  string id = 1;\n", ""))
     planned = run_cli(capsys, "plan", "-c", cluster)
     assert planned.code == 0 and "checked by the registry only" in planned.out, planned.text
     failed = run_cli(capsys, "apply", "-c", cluster, "--auto-approve")
-    assert failed.code == 1, failed.text
+    assert failed.code == 3, failed.text
     assert "refused the schema" in failed.err and "Incompatible artifact" in failed.err, failed.err
     assert versions(stack, s["Order"]) == [1, 2]
 

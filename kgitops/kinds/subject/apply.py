@@ -158,10 +158,12 @@ def register_schema(client: RegistryClient, action: RegisterSchema, global_level
                                                          schema_type=action.schema_type)
         if not compatible:
             details = "; ".join(messages) if messages else "the registry gave no details"
-            return Outcome(action, ok=False, error=(
+            return Outcome(action, ok=False, rejected=True, error=(
                 f"the schema registry at {client.url} says the schema in {display_path(action.schema_file)} is not {level} "
                 f"compatible with subject {action.subject} ({details}); nothing was registered"))
         client.register(action.subject, action.schema, action.schema_type)
+    except IncompatibleSchema as err:
+        return Outcome(action, ok=False, rejected=True, error=err.message)
     except KgitopsError as err:
         return Outcome(action, ok=False, error=err.message)
     return Outcome(action, ok=True)
@@ -174,7 +176,7 @@ def _register_with_references(client: RegistryClient, action: RegisterSchema) ->
                            for name, subject, version in action.references)
         client.register(action.subject, action.schema, action.schema_type, references)
     except IncompatibleSchema as err:
-        return Outcome(action, ok=False, error=(
+        return Outcome(action, ok=False, rejected=True, error=(
             f"the schema registry at {client.url} refused the schema in {display_path(action.schema_file)} as "
             f"incompatible with subject {action.subject} ({err.registry_message or err.message}); nothing was registered"))
     except KgitopsError as err:
