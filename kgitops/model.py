@@ -13,6 +13,8 @@ from typing import Mapping
 COMPATIBILITY_LEVELS = (
     "NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE",
 )
+SCHEMA_TYPES = ("AVRO", "PROTOBUF", "JSON")  # the registry's schemaType values
+SUBJECT_MODES = ("READWRITE", "READONLY", "IMPORT")
 
 # ---------------------------------------------------------------------------
 # Desired state
@@ -33,6 +35,21 @@ class Location:
 
 
 @dataclass(frozen=True)
+class SchemaReference:
+    """A schema's reference to another subject's schema: `name` is how the schema names it
+    (a Protobuf import path, a JSON Schema `$ref`, an Avro full name); `version` None is
+    the referenced subject's latest version, resolved when planning."""
+
+    name: str
+    subject: str
+    version: int | None = None
+
+    @property
+    def version_text(self) -> str:
+        return "latest" if self.version is None else str(self.version)
+
+
+@dataclass(frozen=True)
 class SubjectSpec:
     """A Schema Registry subject kept in Git: its latest schema and, optionally, its level."""
 
@@ -43,6 +60,8 @@ class SubjectSpec:
     schema_type: str = "AVRO"
     topic: str | None = None  # the topic it belongs to (TopicNameStrategy), if any
     location: Location | None = None
+    references: tuple[SchemaReference, ...] = ()
+    mode: str | None = None  # READWRITE, READONLY or IMPORT; None: leave the subject's mode as it is
 
 
 @dataclass(frozen=True)
@@ -119,6 +138,7 @@ class RegistryConnection:
     tls_cert_file: str | None = None  # client certificate and key (mutual TLS)
     tls_key_file: str | None = None
     tls_verify: bool = True
+    mode: str | None = None  # the registry's global mode to keep; None: leave it as it is
 
 
 @dataclass(frozen=True)
@@ -262,12 +282,19 @@ class LiveSubject:
     # The version under which the registry already holds the desired schema, by its own
     # notion of "same schema" (POST /subjects/{subject}); None if it does not or was not asked.
     desired_schema_version: int | None = None
+    # The latest version's references as (name, subject, version), sorted.
+    references: tuple[tuple[str, str, int], ...] = ()
+    mode: str | None = None  # the subject's mode, read only when a mode is declared for it
+    # The registry's compatibility endpoint on the desired schema, when it was asked at plan
+    # time (Protobuf and JSON Schema without references): (compatible, messages).
+    registry_verdict: tuple[bool, tuple[str, ...]] | None = None
 
 
 @dataclass(frozen=True)
 class LiveRegistry:
     global_compatibility: str | None
     subjects: Mapping[str, LiveSubject]
+    global_mode: str | None = None  # read only when a global mode is declared
 
 
 @dataclass(frozen=True)

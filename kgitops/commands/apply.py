@@ -13,7 +13,7 @@ from kgitops.kinds.base import Outcome
 from kgitops.live.clients import connect
 from kgitops.bookkeeping.audit import audited_apply, plan_digest
 from kgitops.commands.plan import refusal_exit_code, render
-from kgitops.errors import EXIT_ERROR, EXIT_OK, InputError, KgitopsError
+from kgitops.errors import EXIT_ERROR, EXIT_OK, EXIT_REJECTED, InputError, KgitopsError
 from kgitops.bookkeeping.lock import cluster_lock
 from kgitops.live.connect import kafka_timeout
 from kgitops.plan import Plan, plan_from_dict
@@ -134,5 +134,6 @@ def summarize(outcomes: list[Outcome], *, lock_lost: bool = False) -> int:
         for o in failed + skipped:
             print(escape_control(f"  {o.action.kind.replace('_', ' ')} {o.action.resource}: {o.error}"), file=sys.stderr)
         print("Fix the cause and run apply again: what succeeded is not repeated.", file=sys.stderr)
-        return EXIT_ERROR
+        # Only refusals by the rules (the registry's compatibility check): exit 3, as a plan's.
+        return EXIT_REJECTED if not lock_lost and failed and all(o.rejected for o in failed) else EXIT_ERROR
     return EXIT_ERROR if lock_lost else EXIT_OK

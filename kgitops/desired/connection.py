@@ -55,6 +55,7 @@ def registry_connection(data: Mapping[str, object]) -> RegistryConnection | None
         tls_cert_file=_text_or_none(tls.get("cert_file")),
         tls_key_file=_text_or_none(tls.get("key_file")),
         tls_verify=tls.get("verify") is not False,
+        mode=_text_or_none(registry.get("mode")),
     )
 
 

@@ -27,13 +27,14 @@ from kgitops.collector import collector_paused
 from kgitops.desired.connection import connection_problems, kafka_connection, registry_connection
 from kgitops.desired.include_paths import INCLUDE_ROOT_ENV, expand, include_root, is_inside
 from kgitops.desired.schema_errors import CLUSTER_SCHEMA, TOPICS_SCHEMA, schema_problems
-from kgitops.desired.schema_files import SchemaFileReader
+from kgitops.desired.schema_files import SchemaFileReader, schema_type_of
 from kgitops.desired.topic_configs import (ANY_VERSION, catalogue, lines_accepting, parse_config_value, release_line,
                                            supported_versions)
 from kgitops.desired.topic_names import collision_key, topic_name_problem
 from kgitops.desired.yaml_nodes import PathPart, YamlDocument, read_yaml_file
 from kgitops.errors import InputError, Problem
-from kgitops.model import ClusterSpec, KafkaConnection, Location, Policy, PolicyException, SubjectSpec, TopicSpec
+from kgitops.model import (ClusterSpec, KafkaConnection, Location, Policy, PolicyException, SchemaReference,
+                           SubjectSpec, TopicSpec)
 from kgitops.render.escape import escape_control
 
 POLICY_INT_RULES = (
@@ -580,6 +581,11 @@ class _ClusterLoader:
         for entry in subject_entries:
             if isinstance(entry.data.get("subject"), str) and entry.data["subject"]:
                 subjects += self._subject(str(entry.data["subject"]), entry, topic=None)
+        if any(s.references or s.schema_type == "PROTOBUF" for s in subjects):
+            # Imported only here: references and Protobuf need the whole set of subjects.
+            from kgitops.kinds.subject.references import desired_problems
+
+            self.errors.extend(desired_problems(subjects))
         return subjects
 
     def _subject(self, subject: str, entry: _Entry, topic: str | None) -> list[SubjectSpec]:
@@ -597,7 +603,10 @@ class _ClusterLoader:
         file_location = entry.value_location("file")
         if not self._inside_root(schema_path, file_location, f"schema file '{_token(file_value)}' is"):
             return []
-        schema = self.schema_reader.read(schema_path, display_path(schema_path))
+        declared_type = entry.data.get("type")
+        schema_type = schema_type_of(schema_path, declared_type if isinstance(declared_type, str) else None)
+        schema = self.schema_reader.read(schema_path, display_path(schema_path), schema_type,
+                                         has_references=bool(entry.data.get("references")))
         if schema.missing:
             self._error(file_location, f"schema file '{file_value}' not found (looked for {schema.display})")
             return []
@@ -609,6 +618,7 @@ class _ClusterLoader:
                 self.errors.append(Problem(f"{p.message} (referenced from {file_location})", p.file, p.line, p.column))
             return []
         compatibility = entry.data.get("compatibility")
+        mode = entry.data.get("mode")
         return [
             SubjectSpec(
                 subject=subject,
@@ -617,6 +627,9 @@ class _ClusterLoader:
                 compatibility=compatibility if isinstance(compatibility, str) else None,
                 topic=topic,
                 location=location,
+                schema_type=schema_type,
+                references=_references(entry.data.get("references")),
+                mode=mode if isinstance(mode, str) else None,
             )
         ]
 
@@ -627,3 +640,12 @@ class _ClusterLoader:
                 first.location or Location(self.display),
                 f"subject '{first.subject}' is declared but {self.display} has no schema_registry: section",
             )
+
+
+def _references(value: object) -> tuple[SchemaReference, ...]:
+    """The `references:` of a subject (already checked against the schema)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(SchemaReference(str(r["name"]), str(r["subject"]),
+                                 r.get("version") if isinstance(r.get("version"), int) else None)
+                 for r in value if isinstance(r, dict) and "name" in r and "subject" in r)

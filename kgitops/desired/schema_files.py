@@ -1,4 +1,6 @@
-"""Avro schema files referenced from topic files: read once, parsed with kgitops.avro.
+"""Schema files referenced from topic files: read once, checked by their type (Avro with
+kgitops.avro, JSON Schema with kgitops.json_schema.check; Protobuf after loading, with its
+references, by kgitops.protobuf.check).
 
 A file referenced by many topics is read and parsed once; its problems are reported once,
 located in the .avsc file itself where JSON or Avro can say where.
@@ -29,15 +31,26 @@ class SchemaFileReader:
     def __init__(self) -> None:
         self._files: dict[str, SchemaFile] = {}
 
-    def read(self, path: str, display: str) -> SchemaFile:
+    def read(self, path: str, display: str, schema_type: str = "AVRO", has_references: bool = False) -> SchemaFile:
         cached = self._files.get(path)
         if cached is None:
-            cached = _read_schema_file(path, display)
+            # An Avro schema with references names types defined elsewhere: it is checked
+            # once every subject is known (kgitops.kinds.subject.references).
+            cached = _read_schema_file(path, display, "AVRO_WITH_REFERENCES" if has_references and
+                                       schema_type == "AVRO" else schema_type)
             self._files[path] = cached
         return cached
 
 
-def _read_schema_file(path: str, display: str) -> SchemaFile:
+def schema_type_of(path: str, declared: str | None) -> str:
+    """The declared type, else the file extension's (.proto, .json), else Avro."""
+    if declared:
+        return declared.upper()
+    extension = os.path.splitext(path)[1].lower()
+    return {".proto": "PROTOBUF", ".json": "JSON"}.get(extension, "AVRO")
+
+
+def _read_schema_file(path: str, display: str, schema_type: str = "AVRO") -> SchemaFile:
     if not os.path.exists(path):
         return SchemaFile(path, display, None, missing=True)
     try:
@@ -51,7 +64,24 @@ def _read_schema_file(path: str, display: str) -> SchemaFile:
     text, problem = decode_text(raw, display)
     if problem is not None:
         return SchemaFile(path, display, None, problem=problem)
-    return SchemaFile(path, display, text, problem=avro_problem(text, display))
+    return SchemaFile(path, display, text, problem=_problem(text, display, schema_type))
+
+
+def _problem(text: str, display: str, schema_type: str) -> Problem | None:
+    if schema_type == "JSON":
+        from kgitops.json_schema.check import json_schema_problem
+
+        return json_schema_problem(text, display)
+    if schema_type in ("PROTOBUF", "AVRO_WITH_REFERENCES"):
+        from kgitops.avro.json_text import JsonProblem, load_json
+
+        if schema_type == "AVRO_WITH_REFERENCES":
+            try:
+                load_json(text)
+            except JsonProblem as err:
+                return Problem(f"invalid JSON: {err.message}", display, err.line, err.column)
+        return None  # checked once every subject is known: it needs the referenced schemas
+    return avro_problem(text, display)
 
 
 def avro_problem(text: str, display: str) -> Problem | None:

@@ -44,7 +44,7 @@ def build_import(source: Mapping[str, object], cluster: ClusterSpec, live: LiveC
     notes += exception_notes
 
     schemas = [s for t in topics for s in t.schemas] + list(registry.standalone)
-    schema_files = schema_file_names(s.subject for s in schemas)
+    schema_files = schema_file_names((s.subject for s in schemas), {s.subject: s.extension for s in schemas})
     groups = group_topics(t.name for t in topics)
     if registry.standalone or not topics:
         # Standalone subjects live in misc.yaml; and the include glob must match a file,
@@ -221,24 +221,28 @@ def group_topics(names: Iterable[str]) -> dict[str, list[str]]:
     return {stem: sorted(members) for stem, members in sorted(groups.items())}
 
 
-def schema_file_names(subjects: Iterable[str]) -> dict[str, str]:
-    """Subject -> file name under schemas/, unique even on case-insensitive file systems."""
+def schema_file_names(subjects: Iterable[str], extensions: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Subject -> file name under schemas/ (.avsc, or the extension given for it), unique
+    even on case-insensitive file systems."""
     names: dict[str, str] = {}
     taken: set[str] = set()
     for subject in sorted(subjects):
+        extension = (extensions or {}).get(subject, ".avsc")
         stem, suffix = subject, 1
-        while f"{stem}.avsc".lower() in taken:
+        while f"{stem}{extension}".lower() in taken:
             suffix += 1
             stem = f"{subject}-{suffix}"
-        taken.add(f"{stem}.avsc".lower())
-        names[subject] = f"{stem}.avsc"
+        taken.add(f"{stem}{extension}".lower())
+        names[subject] = f"{stem}{extension}"
     return names
 
 
-def schema_reference(schema: ImportedSchema, schema_files: Mapping[str, str]) -> dict[str, str]:
-    reference = {"file": f"../{SCHEMAS_DIR}/{schema_files[schema.subject]}"}
+def schema_reference(schema: ImportedSchema, schema_files: Mapping[str, str]) -> dict[str, object]:
+    reference: dict[str, object] = {"file": f"../{SCHEMAS_DIR}/{schema_files[schema.subject]}"}
     if schema.compatibility:
         reference["compatibility"] = schema.compatibility
+    if schema.references:
+        reference["references"] = [{"name": n, "subject": s, "version": v} for n, s, v in schema.references]
     return reference
 
 

@@ -37,9 +37,15 @@ class ConfigValue:
 @dataclass(frozen=True)
 class ImportedSchema:
     subject: str
-    text: str  # pretty-printed JSON, as written to the .avsc file
+    text: str  # as written to the schema file: pretty-printed JSON, or the .proto text
     compatibility: str | None  # the subject's own level, when it differs from the global one
     role: str | None = None  # "key" | "value" for a topic's subject; None for a standalone one
+    schema_type: str = "AVRO"
+    references: tuple[tuple[str, str, int], ...] = ()  # (name, subject, version), as registered
+
+    @property
+    def extension(self) -> str:
+        return {"PROTOBUF": ".proto", "JSON": ".json"}.get(self.schema_type, ".avsc")
 
 
 @dataclass(frozen=True)

@@ -128,6 +128,19 @@ def read_topic_schemas(cluster: ClusterSpec, topics: Sequence[str], progress: Pr
                     notes.append(_with_claim_consequence(read, cluster, subject))
                 if len(wanted) > PROGRESS_EVERY and done % PROGRESS_EVERY == 0:
                     progress(f"read {done}/{len(wanted)} subjects")
+            # The subjects imported schemas reference, declared on their own, until none is missing.
+            have = set(wanted)
+            while True:
+                imported = [x for xs in found.values() for x in xs] + standalone
+                missing = referenced_subjects(imported, have)
+                if not missing:
+                    break
+                have.update(missing)
+                for subject, read in zip(missing, pool.map(lambda s: read_subject(client, s, global_level), missing)):
+                    if isinstance(read, ImportedSchema):
+                        standalone.append(read)
+                    elif read is not None:
+                        notes.append(read)
     return RegistryFindings({t: tuple(schemas) for t, schemas in found.items()}, tuple(standalone), tuple(notes))
 
 
@@ -166,9 +179,11 @@ def read_subject(client: RegistryClient, subject: str, global_level: str | None)
         latest = client.get_version(subject, "latest")
     except (SubjectNotFound, VersionNotFound):
         return None  # deleted since it was listed, or a level without versions
+    if latest.schema_type.upper() in ("PROTOBUF", "JSON"):
+        return _typed_subject(client, subject, latest, global_level)
     if latest.schema_type.upper() != "AVRO":
-        return ImportNote(f"subject {subject} holds a {latest.schema_type} schema; kgitops manages Avro "
-                          "subjects only, so it is not imported")
+        return ImportNote(f"subject {subject} holds a {latest.schema_type} schema, which kgitops does not "
+                          "manage, so it is not imported")
     if latest.references:
         return ImportNote(f"subject {subject} references other schemas; a schema file is one self-contained "
                           ".avsc, so it is not imported")
@@ -179,6 +194,32 @@ def read_subject(client: RegistryClient, subject: str, global_level: str | None)
     level = client.get_subject_config(subject)
     own_level = level.upper() if level and level.upper() != (global_level or "").upper() else None
     return ImportedSchema(subject, pretty_json(latest.schema), own_level)
+
+
+def _typed_subject(client: RegistryClient, subject: str, latest, global_level: str | None) -> ImportedSchema | ImportNote:
+    """A Protobuf subject as its .proto text, a JSON Schema one pretty-printed, with its
+    references pinned to the versions registered (a plan right after shows no changes)."""
+    schema_type = latest.schema_type.upper()
+    if schema_type == "JSON":
+        from kgitops.json_schema.check import json_schema_problem
+
+        problem = json_schema_problem(latest.schema, subject)
+        if problem is not None:
+            return ImportNote(f"subject {subject}: the registered schema is not a valid JSON Schema here "
+                              f"({problem.message}); not imported")
+        text = pretty_json(latest.schema)
+    else:
+        text = latest.schema if latest.schema.endswith("\n") else latest.schema + "\n"
+    references = tuple(sorted((str(r.get("name")), str(r.get("subject")), int(r.get("version") or 0))
+                              for r in latest.references))
+    level = client.get_subject_config(subject)
+    own_level = level.upper() if level and level.upper() != (global_level or "").upper() else None
+    return ImportedSchema(subject, text, own_level, schema_type=schema_type, references=references)
+
+
+def referenced_subjects(schemas: Sequence[ImportedSchema], have: set[str]) -> list[str]:
+    """Subjects the imported schemas reference that are not imported yet."""
+    return sorted({subject for s in schemas for _, subject, _ in s.references} - have)
 
 
 def pretty_json(text: str) -> str:

@@ -30,6 +30,7 @@ class Outcome:
     ok: bool
     error: str | None = None  # the exact error Kafka or the registry gave
     skipped: bool = False  # not attempted (an earlier step it depends on failed)
+    rejected: bool = False  # refused by the server's rules (an incompatible schema): exit 3
 
     @property
     def status(self) -> str:

@@ -41,6 +41,10 @@ LOG = logging.getLogger("kgitops.registry")
 CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
 ACCEPT = "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json; q=0.9, application/json; q=0.5"
 
+# A schema's references as (name, subject, version), as the registry's API carries them.
+References = tuple[tuple[str, str, int], ...]
+
+
 def is_transitive(level: str | None) -> bool:
     return bool(level) and level.endswith("_TRANSITIVE")
 
@@ -334,20 +338,22 @@ class RegistryClient:
         body = self._request("GET", _path("schemas", "ids", schema_id), doing=f"reading schema id {schema_id}")
         return body["schema"]
 
-    def lookup(self, subject: str, schema: str, schema_type: str = "AVRO") -> SchemaVersion | None:
+    def lookup(self, subject: str, schema: str, schema_type: str = "AVRO",
+               references: References = ()) -> SchemaVersion | None:
         """POST /subjects/{subject}: the version under which the registry already holds
         `schema` (by its own notion of "same schema"), or None."""
         try:
-            body = self._request("POST", _path("subjects", subject), body=_schema_body(schema, schema_type),
+            body = self._request("POST", _path("subjects", subject), body=_schema_body(schema, schema_type, references),
                                  subject=subject, doing=f"looking up a schema under subject {subject!r}")
         except (SubjectNotFound, SchemaNotFound):
             return None
         return _schema_version(body, subject)
 
-    def register(self, subject: str, schema: str, schema_type: str = "AVRO") -> int:
+    def register(self, subject: str, schema: str, schema_type: str = "AVRO", references: References = ()) -> int:
         """POST /subjects/{subject}/versions: the schema id. A schema already registered
         under the subject returns its id and makes no new version (Confluent and Apicurio)."""
-        body = self._request("POST", _path("subjects", subject, "versions"), body=_schema_body(schema, schema_type),
+        body = self._request("POST", _path("subjects", subject, "versions"),
+                             body=_schema_body(schema, schema_type, references),
                              subject=subject, doing=f"registering a schema under subject {subject!r}")
         return int(body["id"])
 
@@ -362,7 +368,8 @@ class RegistryClient:
     # -- compatibility ---------------------------------------------------------------
 
     def test_compatibility(self, subject: str, schema: str, version: int | str | None = "latest",
-                           verbose: bool = True, schema_type: str = "AVRO") -> tuple[bool, list[str]]:
+                           verbose: bool = True, schema_type: str = "AVRO",
+                           references: References = ()) -> tuple[bool, list[str]]:
         """POST /compatibility/subjects/{subject}/versions/{version}: (compatible, messages).
 
         `version=None` posts to /compatibility/subjects/{subject}/versions, which Confluent
@@ -374,7 +381,7 @@ class RegistryClient:
         if version is not None:
             segments += (version,)
         try:
-            body = self._request("POST", _path(*segments), body=_schema_body(schema, schema_type),
+            body = self._request("POST", _path(*segments), body=_schema_body(schema, schema_type, references),
                                  params={"verbose": "true"} if verbose else None, subject=subject,
                                  doing=f"testing a schema's compatibility with subject {subject!r}")
         except SubjectNotFound:
@@ -421,6 +428,25 @@ class RegistryClient:
         body = self._request("PUT", _path("config", subject), body={"compatibility": level}, subject=subject,
                              doing=f"setting the compatibility level of subject {subject!r} to {level}")
         return _level_of(body) or level
+
+    # -- modes -----------------------------------------------------------------------
+
+    def get_mode(self, subject: str | None = None) -> str:
+        """GET /mode or /mode/{subject}: READWRITE, READONLY or IMPORT."""
+        path = "/mode" if subject is None else _path("mode", subject)
+        # A subject without a mode of its own reads the global one (Confluent needs asking).
+        params = None if subject is None else {"defaultToGlobal": "true"}
+        body = self._request("GET", path, subject=subject, params=params,
+                             doing=f"reading the mode of {'the registry' if subject is None else 'subject ' + repr(subject)}")
+        return str(body.get("mode") or "READWRITE").upper() if isinstance(body, dict) else "READWRITE"
+
+    def set_mode(self, mode: str, subject: str | None = None) -> str:
+        """PUT /mode or /mode/{subject}: the mode now set."""
+        path = "/mode" if subject is None else _path("mode", subject)
+        body = self._request("PUT", path, body={"mode": mode}, subject=subject,
+                             doing=f"setting the mode of {'the registry' if subject is None else 'subject ' + repr(subject)} "
+                                   f"to {mode}")
+        return str(body.get("mode") or mode).upper() if isinstance(body, dict) else mode
 
     # -- transport -----------------------------------------------------------------
 
@@ -605,9 +631,12 @@ def _classify(status: int, code: int | None, subject: str | None) -> tuple[type[
     return RegistryError, ""
 
 
-def _schema_body(schema: str, schema_type: str) -> dict[str, str]:
+def _schema_body(schema: str, schema_type: str, references: References = ()) -> dict[str, Any]:
     # Confluent treats a missing schemaType as AVRO; some older registries reject the key.
-    return {"schema": schema} if schema_type == "AVRO" else {"schema": schema, "schemaType": schema_type}
+    body: dict[str, Any] = {"schema": schema} if schema_type == "AVRO" else {"schema": schema, "schemaType": schema_type}
+    if references:
+        body["references"] = [{"name": n, "subject": s, "version": v} for n, s, v in references]
+    return body
 
 
 def _schema_version(body: Mapping[str, Any], subject: str) -> SchemaVersion:

@@ -23,7 +23,7 @@ def test_steps_of_the_registered_kinds_run_constructive_first_and_deletions_last
     order = [cls.kind for step in ordered_steps(KINDS) for cls in step.actions]
     assert order == ["alter_broker_configs", "create_topic", "alter_topic_config", "add_partitions",
                      "change_replication_factor", "alter_topic_config_after_replication",
-                     "add_partitions_after_replication", "set_compatibility", "register_schema",
+                     "add_partitions_after_replication", "set_compatibility", "register_schema", "set_mode",
                      "set_scram_credential", "set_quotas", "create_acls", "alter_group_config", "delete_subject",
                      "delete_scram_credential", "delete_acls", "remove_quotas", "delete_topic"]
     destructive = [step.destructive for step in ordered_steps(KINDS)]

@@ -4,13 +4,15 @@
              owned topics), over the registry client the command built
     compare  compare.py: level first, then registration, then deletions of claimed subjects
     render   render.py
-    apply    apply.py: per subject its level then its registration (subjects run
-             concurrently); soft deletions last
+    apply    apply.py: per subject its level, its registration and its mode (subjects run
+             concurrently, referenced subjects first); soft deletions last
+    types    Avro (kgitops.avro), Protobuf (kgitops.protobuf), JSON Schema
+             (kgitops.json_schema), through typed.py, imported only when declared
 """
 from __future__ import annotations
 
 from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadContext, ResourceKind
-from kgitops.kinds.subject.actions import DeleteSubject, RegisterSchema, SetCompatibility
+from kgitops.kinds.subject.actions import DeleteSubject, RegisterSchema, SetCompatibility, SetMode
 from kgitops.model import ClusterSpec, LiveRegistry, LiveState
 from kgitops.plan import Action
 
@@ -32,11 +34,11 @@ def _apply(context: ApplyContext, actions: list[Action]) -> list[Outcome]:
 
 class SubjectKind(ResourceKind):
     name = "subject"
-    action_types = (SetCompatibility, RegisterSchema, DeleteSubject)
+    action_types = (SetCompatibility, RegisterSchema, SetMode, DeleteSubject)
     # After the topics (a topic's schemas need their topic); a subject's level is set before
     # a version is checked against it; deletions after every constructive step.
     apply_steps = (
-        ApplyStep(50, (SetCompatibility, RegisterSchema), _apply),
+        ApplyStep(50, (SetCompatibility, RegisterSchema, SetMode), _apply),
         ApplyStep(80, (DeleteSubject,), _apply, destructive=True),
     )
 
@@ -68,5 +70,7 @@ class SubjectKind(ResourceKind):
         registry = live.registry
         if registry is None:
             return {"subjects": {}, "global_compatibility": None}
-        return {"subjects": {s: [v.version, v.schema_id, v.compatibility] for s, v in sorted(registry.subjects.items())},
-                "global_compatibility": registry.global_compatibility}
+        return {"subjects": {s: [v.version, v.schema_id, v.compatibility, *([v.mode] if v.mode else [])]
+                             for s, v in sorted(registry.subjects.items())},
+                "global_compatibility": registry.global_compatibility,
+                **({"global_mode": registry.global_mode} if registry.global_mode else {})}

@@ -1,6 +1,7 @@
-"""The subject kind's actions: set a compatibility level, register a schema, delete."""
+"""The subject kind's actions: set a compatibility level or a mode, register a schema, delete."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -27,6 +28,16 @@ class RegisterSchema(SubjectAction):
     topic: str | None = None
     level: str | None = None  # the compatibility level the new version is checked with
     changes: tuple[str, ...] = ()  # field by field against the latest version (kgitops.avro.diff)
+    # (name, subject, version): a version number, or "latest" for the referenced subject's
+    # version that this plan registers, resolved when applying.
+    references: tuple[tuple[str, str, str], ...] = ()
+
+    @classmethod
+    def from_fields(cls, fields: dict) -> "RegisterSchema":
+        fields = dict(fields)
+        references = tuple(tuple(str(part) for part in r) for r in fields.pop("references", ()) or ())
+        action = super().from_fields(fields)
+        return dataclasses.replace(action, references=references)  # type: ignore[return-value]
 
     @property
     def symbol(self) -> str:  # type: ignore[override]
@@ -43,6 +54,19 @@ class SetCompatibility(SubjectAction):
     kind: ClassVar[str] = "set_compatibility"
     before: str | None = None
     after: str = ""
+
+
+@dataclass(frozen=True)
+class SetMode(SubjectAction):
+    """A subject's mode; with no subject, the registry's global mode."""
+
+    kind: ClassVar[str] = "set_mode"
+    before: str | None = None
+    after: str = ""
+
+    @property
+    def resource(self) -> str:
+        return self.subject or "(global mode)"
 
 
 @dataclass(frozen=True)
