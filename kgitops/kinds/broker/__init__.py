@@ -23,6 +23,7 @@ from typing import ClassVar, Mapping
 
 from kgitops.errors import Problem
 from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadContext, ResourceKind, report_each
+from kgitops.kinds.group import config_text
 from kgitops.kinds.topic.actions import ConfigChange
 from kgitops.model import ClusterSpec, LiveState, Location, Policy
 from kgitops.plan import Action
@@ -67,9 +68,7 @@ class AlterBrokerDefaults(Action):
 
 
 def _text(value: object) -> str | None:
-    if value is None:
-        return None
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+    return None if value is None else config_text(value)
 
 
 def load(sections) -> tuple[DesiredBrokers | None, list[Problem]]:

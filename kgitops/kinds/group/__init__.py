@@ -33,7 +33,8 @@ class AlterGroupConfig(Action):
         return super().from_fields({**fields, "changes": tuple(ConfigChange(**c) for c in fields.get("changes", ()))})
 
 
-def _text(value: object) -> str:
+def config_text(value: object) -> str:
+    """A YAML scalar as Kafka writes a config value (`true`, not Python's `True`)."""
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
 
 
@@ -41,7 +42,7 @@ def load(sections) -> tuple[dict[str, dict[str, str]], list]:
     groups: dict[str, dict[str, str]] = {}
     for section in sections:
         for group, config in (section.data or {}).items():
-            groups.setdefault(str(group), {}).update({str(k): _text(v) for k, v in (config or {}).items()})
+            groups.setdefault(str(group), {}).update({str(k): config_text(v) for k, v in (config or {}).items()})
     return groups, []
 
 
