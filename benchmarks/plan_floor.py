@@ -1,0 +1,275 @@
+#!/usr/bin/env python3
+"""`kgitops plan` against the wire floor and its peers, side by side in one run, at added
+network latency.
+
+    .venv/bin/python benchmarks/plan_floor.py                       # 1,000 x 3 and 5,000 x 1, 0/2/5 ms
+    .venv/bin/python benchmarks/plan_floor.py --scenarios 1000x3 --latencies 0 --rounds 3
+    KGITOPS_BENCH_TOPICCTL=/tmp/topicctl-bin/topicctl .venv/bin/python benchmarks/plan_floor.py
+
+On the local stack started behind toxiproxy (`kgitops dev up --via-proxy`; started here when
+it is not running), for each scenario (N topics x P partitions, RF 3, created once and kept
+for the next run: `--clean` deletes them) and each latency L added by toxiproxy to both
+directions of every broker connection (what `tc netem delay L` on the loopback would do: a
+round trip costs 2 L more), it times, interleaved round by round, each as its own process
+(interpreter or binary start included):
+
+  kgitops plan      `python -m kgitops plan` of a cluster file declaring the N topics (no changes)
+  floor 1 batch     a bare confluent-kafka script: one Metadata, one DescribeConfigs of all N
+  floor pipelined   the same with DescribeConfigs cut in batches sent together, as kgitops does
+  topicctl get      topicctl `get topics` (Go, batched), when KGITOPS_BENCH_TOPICCTL names the binary
+  topicctl check    topicctl `check` of one topic file per topic, likewise
+  per-topic         one Metadata, then one DescribeConfigs per topic, waited one by one
+
+and prints the medians with plan/floor (the faster floor), plan/topicctl-get and
+per-topic/plan. It also times `kgitops validate` of 10,000 topics and lists what `kgitops
+plan` imports (`python -X importtime`). Numbers are printed, never asserted; on a busy
+machine compare the ratios of one run, not absolute times across runs.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+import yaml
+from confluent_kafka.admin import AdminClient, NewTopic
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.plan_bench import CONFIG, delete_topics, wait_in_sync, write_cluster_file  # noqa: E402
+from kgitops.devstack import proxy  # noqa: E402
+from kgitops.devstack.stack import StackLayout, status, up  # noqa: E402
+
+TOPICCTL_ENV = "KGITOPS_BENCH_TOPICCTL"
+VALIDATE_TOPICS = 10_000
+# The modules `kgitops plan` of topics alone should not need (importtime section).
+HEAVY_MODULES = ("jsonschema", "httpx", "fastavro", "kafka", "confluent_kafka")
+
+FLOOR_SCRIPT = """
+import sys
+from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
+bootstrap, batch, names = sys.argv[1], int(sys.argv[2]), open(sys.argv[3]).read().split()
+admin = AdminClient({"bootstrap.servers": bootstrap})
+in_flight = [admin.describe_configs([ConfigResource(ResourceType.TOPIC, n) for n in names[i:i + batch]])
+             for i in range(0, len(names), batch)]
+metadata = admin.list_topics(timeout=60)
+partitions = sum(len(t.partitions) for t in metadata.topics.values())
+entries = sum(len(f.result()) for futures in in_flight for f in futures.values())
+print(partitions, entries)
+"""
+
+PER_TOPIC_SCRIPT = """
+import sys
+from confluent_kafka.admin import AdminClient, ConfigResource, ResourceType
+bootstrap, names = sys.argv[1], open(sys.argv[2]).read().split()
+admin = AdminClient({"bootstrap.servers": bootstrap})
+admin.list_topics(timeout=60)
+entries = 0
+for n in names:
+    resource = ConfigResource(ResourceType.TOPIC, n)
+    entries += len(admin.describe_configs([resource])[resource].result())
+print(entries)
+"""
+
+
+def run_timed(command: list[str], *, ok_codes: tuple[int, ...] = (0,), cwd: str | None = None,
+              env: dict | None = None) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, timeout=900)
+    took = time.perf_counter() - started
+    if done.returncode not in ok_codes:
+        raise SystemExit(f"{' '.join(command[:4])} ... exited {done.returncode}:\n{done.stdout[-1500:]}\n"
+                         f"{done.stderr[-1500:]}")
+    return took
+
+
+def ensure_topics(admin: AdminClient, prefix: str, count: int, partitions: int) -> list[str]:
+    """`count` topics `prefix00000`..., created when missing (kept between runs)."""
+    names = [f"{prefix}{i:05d}" for i in range(count)]
+    existing = set(admin.list_topics(timeout=60).topics)
+    missing = [NewTopic(n, partitions, 3, config=CONFIG) for n in names if n not in existing]
+    if missing:
+        print(f"  creating {len(missing)} topics {prefix}* ({partitions} partition(s), RF 3)", flush=True)
+        for k in range(0, len(missing), 500):
+            for future in admin.create_topics(missing[k:k + 500], request_timeout=300).values():
+                future.result(timeout=330)
+    wait_in_sync(admin, names, timeout=600)
+    if missing:
+        time.sleep(15)  # the brokers settle after a large create
+    return names
+
+
+def topicctl_files(directory: Path, bootstrap: str, names: list[str], partitions: int) -> Path:
+    """topicctl's cluster file and one topic file per topic, matching the live topics."""
+    (directory / "topics").mkdir()
+    cluster = directory / "cluster.yaml"
+    cluster.write_text(yaml.safe_dump({
+        "meta": {"name": "bench", "environment": "bench", "region": "local"},
+        "spec": {"bootstrapAddrs": bootstrap.split(",")}}))
+    for name in names:
+        (directory / "topics" / f"{name}.yaml").write_text(yaml.safe_dump({
+            "meta": {"name": name, "cluster": "bench", "environment": "bench", "region": "local"},
+            "spec": {"partitions": partitions, "replicationFactor": 3, "retentionMinutes": 1440,
+                     "placement": {"strategy": "any"},
+                     "settings": {"min.insync.replicas": 2}}}))
+    return cluster
+
+
+class Contenders:
+    """The commands timed for one scenario, by label."""
+
+    def __init__(self, tmp: Path, bootstrap: str, names: list[str], partitions: int, topicctl: str | None,
+                 with_check: bool):
+        self.cluster_file = write_cluster_file(tmp, bootstrap, names, partitions)
+        joined = str(tmp / "names.txt")  # one per line: 5,000 names are too long for one argument
+        Path(joined).write_text("\n".join(names) + "\n")
+        python = sys.executable
+        self.commands: dict[str, tuple[list[str], dict]] = {
+            "kgitops plan": ([python, "-m", "kgitops", "plan", "-c", str(self.cluster_file), "--detailed-exitcode"],
+                             {}),
+            "floor 1 batch": ([python, "-c", FLOOR_SCRIPT, bootstrap, str(len(names)), joined], {}),
+            "floor pipelined": ([python, "-c", FLOOR_SCRIPT, bootstrap, str(max(50, -(-len(names) // 10))), joined],
+                                {}),
+            "per-topic": ([python, "-c", PER_TOPIC_SCRIPT, bootstrap, joined], {}),
+        }
+        if topicctl:
+            first = bootstrap.split(",")[0]
+            self.commands["topicctl get"] = ([topicctl, "get", "topics", "--broker-addr", first], {})
+            if with_check:
+                cluster = topicctl_files(tmp, bootstrap, names, partitions)
+                self.commands["topicctl check"] = (
+                    [topicctl, "check", "--cluster-config", str(cluster), str(tmp / "topics" / "*.yaml")],
+                    {"ok_codes": (0, 1)})
+
+    def run(self, label: str) -> float:
+        command, options = self.commands[label]
+        return run_timed(command, **options)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def print_table(title: str, results: dict[int, dict[str, list[float]]]) -> None:
+    labels = list(next(iter(results.values())))
+    print(f"\n  {title}: median wall seconds ({', '.join(f'{len(v)}' for v in next(iter(results.values())).values())}"
+          " rounds per cell)")
+    print("  " + f"{'':<18}" + "".join(f"{f'+{lat} ms':>12}" for lat in results))
+    for label in labels:
+        print("  " + f"{label:<18}" + "".join(f"{median(results[lat][label]):12.2f}" for lat in results))
+    ratios = [("plan / floor", lambda r: median(r["kgitops plan"]) / min(median(r["floor 1 batch"]),
+                                                                        median(r["floor pipelined"])))]
+    if "topicctl get" in labels:
+        ratios.append(("plan / topicctl get", lambda r: median(r["kgitops plan"]) / median(r["topicctl get"])))
+    if "topicctl check" in labels:
+        ratios.append(("topicctl check / plan", lambda r: median(r["topicctl check"]) / median(r["kgitops plan"])))
+    ratios.append(("per-topic / plan", lambda r: median(r["per-topic"]) / median(r["kgitops plan"])))
+    for label, ratio in ratios:
+        print("  " + f"{label:<18}" + "".join(f"{ratio(results[lat]):12.2f}" for lat in results))
+
+
+def bench_scenario(stack, toxiproxy: proxy.Toxiproxy, brokers: list[str], count: int, partitions: int,
+                   latencies: list[int], rounds: int, topicctl: str | None, with_check: bool,
+                   per_topic_rounds: int) -> None:
+    admin = AdminClient({"bootstrap.servers": stack.bootstrap_servers})
+    names = ensure_topics(admin, f"speed{count}x{partitions}.", count, partitions)
+    bootstrap = stack.proxy["bootstrap_servers"]
+    results: dict[int, dict[str, list[float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        contenders = Contenders(Path(tmp), bootstrap, names, partitions, topicctl, with_check)
+        for latency in latencies:
+            cell = results[latency] = {label: [] for label in contenders.commands}
+            with ExitStack() as toxics:
+                if latency:
+                    for stream in ("upstream", "downstream"):
+                        toxics.enter_context(toxiproxy.toxic(brokers, "latency", {"latency": latency},
+                                                             stream=stream, name=f"bench_{stream}"))
+                contenders.run("kgitops plan")  # warm-up: page cache, broker caches
+                for round_no in range(rounds):
+                    for label in contenders.commands:
+                        if label == "per-topic" and round_no >= per_topic_rounds:
+                            continue
+                        cell[label].append(contenders.run(label))
+                print(f"  {count} x {partitions}, +{latency} ms: "
+                      + ", ".join(f"{k} {median(v):.2f} s" for k, v in cell.items()), flush=True)
+    print_table(f"{count} topics x {partitions} partition(s), RF 3, via toxiproxy", results)
+
+
+def bench_validate(rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        names = [f"validate.{i:05d}" for i in range(VALIDATE_TOPICS)]
+        cluster = write_cluster_file(Path(tmp), "127.0.0.1:1", names, 3)
+        times = [run_timed([sys.executable, "-m", "kgitops", "validate", "-c", str(cluster)]) for _ in range(rounds)]
+    print(f"\n  kgitops validate of {VALIDATE_TOPICS:,} topics: median {median(times):.2f} s "
+          f"(runs {', '.join(f'{t:.2f}' for t in times)})")
+
+
+def importtime_summary(bootstrap: str) -> None:
+    """What `kgitops plan` of topics alone imports, from `python -X importtime`."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cluster = write_cluster_file(Path(tmp), bootstrap, ["speedimport.none"], 1)
+        done = subprocess.run([sys.executable, "-X", "importtime", "-m", "kgitops", "plan", "-c", str(cluster)],
+                              capture_output=True, text=True, timeout=120)
+    cumulative: dict[str, int] = {}
+    total = 0
+    for line in done.stderr.splitlines():
+        if not line.startswith("import time:") or "cumulative" in line:
+            continue
+        own, cum, name = line.split(":", 1)[1].split("|")
+        total += int(own)
+        if not name.startswith("  "):  # top level: imported by kgitops or the interpreter itself
+            cumulative[name.strip()] = int(cum)
+    heavy = {m: cumulative[m] for m in HEAVY_MODULES if m in cumulative}
+    imported = [name for name in HEAVY_MODULES if any(n == name or n.startswith(name + ".") for n in
+                                                      (ln.split("|")[-1].strip() for ln in done.stderr.splitlines()
+                                                       if ln.startswith("import time:")))]
+    print(f"\n  imports of `kgitops plan` (topics only): {total / 1e6:.2f} s in all; "
+          f"of {', '.join(HEAVY_MODULES)} it imports {', '.join(imported) or 'none'}"
+          + (f" ({', '.join(f'{k} {v / 1e6:.2f} s' for k, v in heavy.items())})" if heavy else ""))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scenarios", default="1000x3,5000x1", help="NxP list (N topics of P partitions)")
+    parser.add_argument("--latencies", default="0,2,5", help="ms added to each direction of every broker connection")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--per-topic-rounds", type=int, default=None,
+                        help="rounds of the per-topic reader (default: --rounds); it is the slow one")
+    parser.add_argument("--no-check", action="store_true", help="leave out topicctl check")
+    parser.add_argument("--clean", action="store_true", help="delete the benchmark topics at the end")
+    args = parser.parse_args()
+    topicctl = os.environ.get(TOPICCTL_ENV)
+    if topicctl and not Path(topicctl).is_file():
+        raise SystemExit(f"{TOPICCTL_ENV}={topicctl}: no such file")
+    layout = StackLayout.from_settings()
+    stack = status(layout)
+    if not stack.healthy or not stack.proxy:
+        stack = up(layout, timeout=240, via_proxy=True)
+    toxiproxy = proxy.Toxiproxy(stack.proxy["api"])
+    toxiproxy.reset()
+    brokers = [proxy.broker_proxy(n) for n in layout.node_ids()]
+    print(f"kgitops plan side by side, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, "
+          f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}; topicctl: {topicctl or f'absent (set {TOPICCTL_ENV})'}",
+          flush=True)
+    importtime_summary(stack.proxy["bootstrap_servers"])
+    bench_validate(args.rounds)
+    for scenario in args.scenarios.split(","):
+        count, partitions = (int(x) for x in scenario.split("x"))
+        bench_scenario(stack, toxiproxy, brokers, count, partitions, [int(x) for x in args.latencies.split(",")],
+                       args.rounds, topicctl, not args.no_check,
+                       args.rounds if args.per_topic_rounds is None else args.per_topic_rounds)
+        if args.clean:
+            admin = AdminClient({"bootstrap.servers": stack.bootstrap_servers})
+            delete_topics(admin, [t for t in admin.list_topics(timeout=60).topics
+                                  if t.startswith(f"speed{count}x{partitions}.")])
+
+
+if __name__ == "__main__":
+    main()
