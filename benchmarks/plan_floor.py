@@ -7,8 +7,9 @@ network latency.
     KGITOPS_BENCH_TOPICCTL=/tmp/topicctl-bin/topicctl .venv/bin/python benchmarks/plan_floor.py
 
 On the local stack started behind toxiproxy (`kgitops dev up --via-proxy`; started here when
-it is not running), for each scenario (N topics x P partitions, RF 3, created once and kept
-for the next run: `--clean` deletes them) and each latency L added by toxiproxy to both
+it is not running), for each scenario (N topics x P partitions, RF 3; each scenario has the
+cluster to itself: the other scenarios' topics are deleted first, so brokers with a 512 MB
+heap hold it; the last one's stay for the next run unless `--clean`) and each latency L added by toxiproxy to both
 directions of every broker connection (what `tc netem delay L` on the loopback would do: a
 round trip costs 2 L more), it times, interleaved round by round, each as its own process
 (interpreter or binary start included):
@@ -30,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -48,6 +50,7 @@ from kgitops.devstack import proxy  # noqa: E402
 from kgitops.devstack.stack import StackLayout, status, up  # noqa: E402
 
 TOPICCTL_ENV = "KGITOPS_BENCH_TOPICCTL"
+SCENARIO_PREFIX = "speed"
 VALIDATE_TOPICS = 10_000
 # The modules `kgitops plan` of topics alone should not need (importtime section).
 HEAVY_MODULES = ("jsonschema", "httpx", "fastavro", "kafka", "confluent_kafka")
@@ -79,21 +82,27 @@ print(entries)
 """
 
 
-def run_timed(command: list[str], *, ok_codes: tuple[int, ...] = (0,), cwd: str | None = None,
-              env: dict | None = None) -> float:
+def run_timed(command: list[str], *, ok_codes: tuple[int, ...] = (0,)) -> tuple[float, str]:
+    """Wall seconds of `command`, and what it wrote to stderr."""
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env, timeout=900)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900)
     took = time.perf_counter() - started
     if done.returncode not in ok_codes:
         raise SystemExit(f"{' '.join(command[:4])} ... exited {done.returncode}:\n{done.stdout[-1500:]}\n"
                          f"{done.stderr[-1500:]}")
-    return took
+    return took, done.stderr
 
 
 def ensure_topics(admin: AdminClient, prefix: str, count: int, partitions: int) -> list[str]:
-    """`count` topics `prefix00000`..., created when missing (kept between runs)."""
+    """`count` topics `prefix00000`..., created when missing (kept between runs); the
+    topics of other scenarios (`speed*`) are deleted first."""
     names = [f"{prefix}{i:05d}" for i in range(count)]
     existing = set(admin.list_topics(timeout=60).topics)
+    others = sorted(t for t in existing if t.startswith(SCENARIO_PREFIX) and not t.startswith(prefix))
+    if others:
+        print(f"  deleting {len(others)} topics of another scenario", flush=True)
+        delete_topics(admin, others)
+        time.sleep(15)
     missing = [NewTopic(n, partitions, 3, config=CONFIG) for n in names if n not in existing]
     if missing:
         print(f"  creating {len(missing)} topics {prefix}* ({partitions} partition(s), RF 3)", flush=True)
@@ -144,13 +153,22 @@ class Contenders:
             self.commands["topicctl get"] = ([topicctl, "get", "topics", "--broker-addr", first], {})
             if with_check:
                 cluster = topicctl_files(tmp, bootstrap, names, partitions)
+                topic_files = str(tmp / "topics" / "*.yaml")
                 self.commands["topicctl check"] = (
-                    [topicctl, "check", "--cluster-config", str(cluster), str(tmp / "topics" / "*.yaml")],
-                    {"ok_codes": (0, 1)})
+                    [topicctl, "check", "--cluster-config", str(cluster), "--no-spinner", topic_files], {})
+                self.commands["topicctl dry-run"] = (
+                    [topicctl, "apply", "--cluster-config", str(cluster), "--dry-run", "--skip-confirm",
+                     "--no-spinner", topic_files], {})
+        self.in_process: list[float] = []  # what `kgitops plan` reports as its own planning time
 
     def run(self, label: str) -> float:
         command, options = self.commands[label]
-        return run_timed(command, **options)
+        took, stderr = run_timed(command, **options)
+        if label == "kgitops plan":
+            reported = re.search(r"\(planned in ([0-9.]+) s", stderr)
+            if reported:
+                self.in_process.append(float(reported.group(1)))
+        return took
 
 
 def median(values: list[float]) -> float:
@@ -158,63 +176,84 @@ def median(values: list[float]) -> float:
 
 
 def print_table(title: str, results: dict[int, dict[str, list[float]]]) -> None:
-    labels = list(next(iter(results.values())))
-    print(f"\n  {title}: median wall seconds ({', '.join(f'{len(v)}' for v in next(iter(results.values())).values())}"
-          " rounds per cell)")
-    print("  " + f"{'':<18}" + "".join(f"{f'+{lat} ms':>12}" for lat in results))
+    """One column per latency: each contender's median, then the ratios the issue asks for."""
+    labels = list(dict.fromkeys(label for cell in results.values() for label in cell))
+    rounds = max(len(v) for cell in results.values() for v in cell.values())
+    print(f"\n  {title}: median wall seconds of up to {rounds} interleaved rounds")
+    print("  " + f"{'':<24}" + "".join(f"{f'+{lat} ms':>10}" for lat in results))
+
+    def row(label: str, value) -> None:
+        cells = []
+        for lat in results:
+            try:
+                number = value(results[lat])
+            except (KeyError, ZeroDivisionError):
+                number = float("nan")
+            cells.append(f"{number:10.2f}" if number == number else f"{'-':>10}")
+        print("  " + f"{label:<24}" + "".join(cells))
+
+    def med(label: str):
+        return lambda cell: median(cell[label]) if cell.get(label) else float("nan")
+
     for label in labels:
-        print("  " + f"{label:<18}" + "".join(f"{median(results[lat][label]):12.2f}" for lat in results))
-    ratios = [("plan / floor", lambda r: median(r["kgitops plan"]) / min(median(r["floor 1 batch"]),
-                                                                        median(r["floor pipelined"])))]
+        row(label, med(label))
+    floor = lambda cell: min(median(cell["floor 1 batch"]), median(cell["floor pipelined"]))  # noqa: E731
+    row("plan / floor", lambda cell: median(cell["kgitops plan"]) / floor(cell))
     if "topicctl get" in labels:
-        ratios.append(("plan / topicctl get", lambda r: median(r["kgitops plan"]) / median(r["topicctl get"])))
-    if "topicctl check" in labels:
-        ratios.append(("topicctl check / plan", lambda r: median(r["topicctl check"]) / median(r["kgitops plan"])))
-    ratios.append(("per-topic / plan", lambda r: median(r["per-topic"]) / median(r["kgitops plan"])))
-    for label, ratio in ratios:
-        print("  " + f"{label:<18}" + "".join(f"{ratio(results[lat]):12.2f}" for lat in results))
+        row("plan / topicctl get", lambda cell: median(cell["kgitops plan"]) / median(cell["topicctl get"]))
+    for other in ("topicctl check", "topicctl dry-run", "per-topic"):
+        if other in labels:
+            row(f"{other} / plan", lambda cell, o=other: med(o)(cell) / median(cell["kgitops plan"]))
 
 
 def bench_scenario(stack, toxiproxy: proxy.Toxiproxy, brokers: list[str], count: int, partitions: int,
-                   latencies: list[int], rounds: int, topicctl: str | None, with_check: bool,
-                   per_topic_rounds: int) -> None:
+                   args: argparse.Namespace, topicctl: str | None) -> None:
     admin = AdminClient({"bootstrap.servers": stack.bootstrap_servers})
-    names = ensure_topics(admin, f"speed{count}x{partitions}.", count, partitions)
+    names = ensure_topics(admin, f"{SCENARIO_PREFIX}{count}x{partitions}.", count, partitions)
     bootstrap = stack.proxy["bootstrap_servers"]
+    per_topic_rounds = args.rounds if args.per_topic_rounds is None else args.per_topic_rounds
     results: dict[int, dict[str, list[float]]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        contenders = Contenders(Path(tmp), bootstrap, names, partitions, topicctl, with_check)
-        for latency in latencies:
-            cell = results[latency] = {label: [] for label in contenders.commands}
+        contenders = Contenders(Path(tmp), bootstrap, names, partitions, topicctl, not args.no_check)
+        for latency in (int(x) for x in args.latencies.split(",")):
+            # topicctl's dry run describes topic by topic (tens of seconds): at +0 ms only.
+            labels = [label for label in contenders.commands if label != "topicctl dry-run" or latency == 0]
+            cell = results[latency] = {label: [] for label in labels}
+            cell["kgitops plan (own timer)"] = []
             with ExitStack() as toxics:
                 if latency:
                     for stream in ("upstream", "downstream"):
                         toxics.enter_context(toxiproxy.toxic(brokers, "latency", {"latency": latency},
                                                              stream=stream, name=f"bench_{stream}"))
                 contenders.run("kgitops plan")  # warm-up: page cache, broker caches
-                for round_no in range(rounds):
-                    for label in contenders.commands:
+                contenders.in_process.clear()
+                for round_no in range(args.rounds):
+                    for label in labels:
                         if label == "per-topic" and round_no >= per_topic_rounds:
                             continue
                         cell[label].append(contenders.run(label))
+                cell["kgitops plan (own timer)"] = list(contenders.in_process)
+                contenders.in_process.clear()
                 print(f"  {count} x {partitions}, +{latency} ms: "
                       + ", ".join(f"{k} {median(v):.2f} s" for k, v in cell.items()), flush=True)
-    print_table(f"{count} topics x {partitions} partition(s), RF 3, via toxiproxy", results)
+    print_table(f"{count:,} topics x {partitions} partition(s), RF 3, 3 brokers via toxiproxy, "
+                "latency added each way", results)
 
 
 def bench_validate(rounds: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         names = [f"validate.{i:05d}" for i in range(VALIDATE_TOPICS)]
         cluster = write_cluster_file(Path(tmp), "127.0.0.1:1", names, 3)
-        times = [run_timed([sys.executable, "-m", "kgitops", "validate", "-c", str(cluster)]) for _ in range(rounds)]
+        times = [run_timed([sys.executable, "-m", "kgitops", "validate", "-c", str(cluster)])[0]
+                 for _ in range(rounds)]
     print(f"\n  kgitops validate of {VALIDATE_TOPICS:,} topics: median {median(times):.2f} s "
-          f"(runs {', '.join(f'{t:.2f}' for t in times)})")
+          f"(runs {', '.join(f'{t:.2f}' for t in times)})", flush=True)
 
 
 def importtime_summary(bootstrap: str) -> None:
     """What `kgitops plan` of topics alone imports, from `python -X importtime`."""
     with tempfile.TemporaryDirectory() as tmp:
-        cluster = write_cluster_file(Path(tmp), bootstrap, ["speedimport.none"], 1)
+        cluster = write_cluster_file(Path(tmp), bootstrap, ["importcheck.none"], 1)
         done = subprocess.run([sys.executable, "-X", "importtime", "-m", "kgitops", "plan", "-c", str(cluster)],
                               capture_output=True, text=True, timeout=120)
     cumulative: dict[str, int] = {}
@@ -242,7 +281,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--per-topic-rounds", type=int, default=None,
                         help="rounds of the per-topic reader (default: --rounds); it is the slow one")
-    parser.add_argument("--no-check", action="store_true", help="leave out topicctl check")
+    parser.add_argument("--no-check", action="store_true", help="leave out topicctl check and apply --dry-run")
     parser.add_argument("--clean", action="store_true", help="delete the benchmark topics at the end")
     args = parser.parse_args()
     topicctl = os.environ.get(TOPICCTL_ENV)
@@ -262,13 +301,11 @@ def main() -> None:
     bench_validate(args.rounds)
     for scenario in args.scenarios.split(","):
         count, partitions = (int(x) for x in scenario.split("x"))
-        bench_scenario(stack, toxiproxy, brokers, count, partitions, [int(x) for x in args.latencies.split(",")],
-                       args.rounds, topicctl, not args.no_check,
-                       args.rounds if args.per_topic_rounds is None else args.per_topic_rounds)
+        bench_scenario(stack, toxiproxy, brokers, count, partitions, args, topicctl)
         if args.clean:
             admin = AdminClient({"bootstrap.servers": stack.bootstrap_servers})
             delete_topics(admin, [t for t in admin.list_topics(timeout=60).topics
-                                  if t.startswith(f"speed{count}x{partitions}.")])
+                                  if t.startswith(f"{SCENARIO_PREFIX}{count}x{partitions}.")])
 
 
 if __name__ == "__main__":

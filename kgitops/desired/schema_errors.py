@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from functools import lru_cache
-from importlib import resources
 from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
 from kgitops.desired.schema_fast import compiled_check
@@ -28,7 +28,9 @@ SECRET_SECTIONS = ("kafka", "schema_registry")
 
 
 def load_schema(name: str) -> dict:
-    with resources.files("kgitops.desired").joinpath("schemas", name).open("r", encoding="utf-8") as handle:
+    # A plain path, not importlib.resources (whose import alone costs more than the file):
+    # the package ships the schemas beside this module (pyproject package-data).
+    with open(os.path.join(os.path.dirname(__file__), "schemas", name), encoding="utf-8") as handle:
         return json.load(handle)
 
 
