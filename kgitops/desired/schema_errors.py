@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 from functools import lru_cache
-from importlib import resources
-from typing import Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-
+from kgitops.desired.schema_fast import compiled_check
 from kgitops.desired.yaml_nodes import PathPart, YamlDocument
 from kgitops.errors import Problem
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 CLUSTER_SCHEMA = "cluster.schema.json"
 TOPICS_SCHEMA = "topics.schema.json"
@@ -26,23 +28,40 @@ SECRET_SECTIONS = ("kafka", "schema_registry")
 
 
 def load_schema(name: str) -> dict:
-    with resources.files("kgitops.desired").joinpath("schemas", name).open("r", encoding="utf-8") as handle:
+    # A plain path, not importlib.resources (whose import alone costs more than the file):
+    # the package ships the schemas beside this module (pyproject package-data).
+    with open(os.path.join(os.path.dirname(__file__), "schemas", name), encoding="utf-8") as handle:
         return json.load(handle)
 
 
 @lru_cache(maxsize=None)
-def validator_for(name: str, sections: tuple[tuple[str, str], ...] = ()) -> Draft202012Validator:
-    """A validator for one shipped schema, with the top-level `sections` resource kinds add
-    ((key, JSON Schema as JSON text) pairs, hashable for the cache). The files keep their
-    `$ref`s, relative to the schema directory so editors resolve them too; the validator
-    gets a copy with every `$ref` inlined, which validates 10,000 topics about twice as
-    fast. The schemas are not recursive, so inlining ends."""
+def inlined_schema(name: str, sections: tuple[tuple[str, str], ...] = ()) -> dict:
+    """One shipped schema with the top-level `sections` resource kinds add ((key, JSON
+    Schema as JSON text) pairs, hashable for the cache). The files keep their `$ref`s,
+    relative to the schema directory so editors resolve them too; the validators get a
+    copy with every `$ref` inlined, which jsonschema validates about twice as fast. The
+    schemas are not recursive, so inlining ends."""
     schemas = {schema_name: load_schema(schema_name) for schema_name in (CLUSTER_SCHEMA, TOPICS_SCHEMA)}
     inlined = _inline_refs(schemas[name], name, schemas)
     if sections:
         inlined = {**inlined, "properties": {**inlined["properties"], **{k: json.loads(v) for k, v in sections}}}
+    return inlined  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=None)
+def validator_for(name: str, sections: tuple[tuple[str, str], ...] = ()) -> Draft202012Validator:
+    """jsonschema's validator of `inlined_schema(name, sections)`: it words the errors."""
+    from jsonschema import Draft202012Validator
+
+    inlined = inlined_schema(name, sections)
     Draft202012Validator.check_schema(inlined)
     return Draft202012Validator(inlined)
+
+
+@lru_cache(maxsize=None)
+def fast_check_for(name: str, sections: tuple[tuple[str, str], ...] = ()) -> Callable[[object], bool] | None:
+    """The compiled yes/no check of the same schema (None when it cannot be compiled alike)."""
+    return compiled_check(json.dumps(inlined_schema(name, sections), sort_keys=True))
 
 
 def _inline_refs(node: object, base: str, schemas: dict[str, dict]) -> object:
@@ -65,6 +84,9 @@ def _inline_refs(node: object, base: str, schemas: dict[str, dict]) -> object:
 def schema_problems(name: str, document: YamlDocument, sections: tuple[tuple[str, str], ...] = ()) -> list[Problem]:
     """Every way `document` breaks schema `name` (with the kinds' `sections`), each located
     in the YAML file."""
+    fast = fast_check_for(name, sections)
+    if fast is not None and fast(document.data):
+        return []
     problems: list[Problem] = []
     seen: set[tuple] = set()
     for error in validator_for(name, sections).iter_errors(document.data):

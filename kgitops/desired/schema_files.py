@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from kgitops.avro.schema import parse
 from kgitops.desired.files import UnreadableFile, read_bounded
 from kgitops.desired.yaml_nodes import decode_text
 from kgitops.errors import InputError, Problem
@@ -88,6 +87,8 @@ def avro_problem(text: str, display: str) -> Problem | None:
     """None if `text` is a valid Avro schema, else what is wrong and where: the same
     parser and rules as `kgitops compat` and the registry (Avro Java), so validate never
     accepts a schema they refuse."""
+    from kgitops.avro.schema import parse  # fastavro: only a repository with schemas needs it
+
     try:
         parse(text, display, validate_defaults=True)
     except InputError as err:

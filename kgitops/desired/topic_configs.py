@@ -108,6 +108,7 @@ def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) for part in version.split("."))
 
 
+@lru_cache(maxsize=1)
 def supported_versions() -> tuple[str, ...]:
     """Kafka release lines kgitops knows, oldest first ("3.0" ... "4.4")."""
     return tuple(sorted(_data()["lines"], key=_version_key))
@@ -282,10 +283,17 @@ def parse_config_value(key: str, yaml_value: object, version: str | None = None)
     return _STRICT_PARSERS[definition.type](definition, yaml_value)
 
 
+@lru_cache(maxsize=4096)
+def _lines_knowing(key: str) -> tuple[str, ...]:
+    """The Kafka lines whose catalogue has `key`, newest first (asked for every config of
+    every topic a plan loads)."""
+    return tuple(line for line in reversed(supported_versions()) if key in catalogue(line))
+
+
 def _parse_for_any_version(key: str, yaml_value: object) -> str:
     """Accepted by some Kafka line (the newest first): how a plan reads files before it knows
     which Kafka the cluster runs; the live version is checked once it does."""
-    lines = [line for line in reversed(supported_versions()) if key in catalogue(line)]
+    lines = _lines_knowing(key)
     if not lines:
         # No Kafka line kgitops knows has it (a vendor's config, or a typo): the live
         # cluster decides, so it is kept as written.
