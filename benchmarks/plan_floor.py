@@ -32,7 +32,6 @@ machine compare the ratios of one run, not absolute times across runs.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import statistics

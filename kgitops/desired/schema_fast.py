@@ -21,6 +21,7 @@ _SAME_MEANING = frozenset({
     "type", "properties", "additionalProperties", "required", "items", "minimum", "maximum",
     "exclusiveMinimum", "exclusiveMaximum", "minLength", "maxLength", "minItems", "maxItems", "minProperties",
     "maxProperties", "pattern", "uniqueItems", "oneOf", "anyOf", "allOf", "not", "dependentRequired", "enum",
+    "const",
 })
 _ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "examples", "deprecated", "default"})
 
@@ -52,11 +53,12 @@ def to_draft7(node: object) -> object:
             out[key] = [to_draft7(sub) for sub in value]
         elif key == "dependentRequired":
             out["dependencies"] = {name: list(names) for name, names in value.items()}
-        elif key == "enum":
-            # Python's `in` takes True for 1: only text choices are compared alike.
-            if not all(isinstance(choice, str) for choice in value):
-                raise NotCompilable("enum of non-strings")
-            out[key] = value
+        elif key in ("enum", "const"):
+            # Python's `in` and `==` take True for 1: only text choices are compared alike.
+            if not all(isinstance(choice, str) for choice in (value if key == "enum" else [value])):
+                raise NotCompilable(f"{key} of non-strings")
+            # A `const` is the enum of one choice (fastjsonschema 2.22 fails to compile some).
+            out["enum"] = value if key == "enum" else [value]
         else:
             out[key] = value
     return out
