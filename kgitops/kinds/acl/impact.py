@@ -111,10 +111,11 @@ def concerns_of(actions: Sequence[Action], live_bindings: Iterable[Binding]) -> 
 def loss_of(concern: Concern, topics: Sequence[str], offsets: Mapping[str, Mapping[tuple[str, int], int]]
             ) -> AccessLoss:
     found = []
+    concerned = set(topics)
     for group, committed in sorted(offsets.items()):
         if not concern.is_group_of(group):
             continue
-        hit = sorted({t for (t, _) in committed if t in topics and concern.error_for(group, t)})
+        hit = sorted({t for (t, _) in committed if t in concerned and concern.error_for(group, t)})
         if hit:
             error = concern.error_for(group, hit[0]) or ""
             found.append(GroupAccess(group, tuple(hit), sum(1 for (t, _) in committed if t in hit), error))
@@ -134,15 +135,13 @@ def read_access_losses(actions: Sequence[Action], live_bindings: Iterable[Bindin
         listed = [g.group_id for g in reader.list_groups()]
     except (ReadDenied, ReadFailed) as err:
         return {(c.action.kind, c.action.resource): AccessLoss(c.action.principal, None, str(err)) for c in concerns}
-    out = {}
-    for concern in concerns:
-        topics = concern.topics(live_topics)
-        groups = [g for g in listed if concern.is_group_of(g)]
-        partitions = [(t, p.id) for t in topics for p in live_topics[t].partitions]
-        try:
-            offsets = reader.committed_offsets(groups, partitions) if groups and partitions else {}
-        except (ReadDenied, ReadFailed) as err:
-            out[(concern.action.kind, concern.action.resource)] = AccessLoss(concern.action.principal, None, str(err))
-            continue
-        out[(concern.action.kind, concern.action.resource)] = loss_of(concern, topics, offsets)
-    return out
+    # One read of the committed offsets for every removal: the union of the principals'
+    # groups on the union of the topics concerned, then each removal takes its share.
+    topics_of = {id(c): c.topics(live_topics) for c in concerns}
+    groups = sorted({g for c in concerns for g in listed if c.is_group_of(g)})
+    partitions = sorted({(t, p.id) for topics in topics_of.values() for t in topics for p in live_topics[t].partitions})
+    try:
+        offsets = reader.committed_offsets(groups, partitions) if groups and partitions else {}
+    except (ReadDenied, ReadFailed) as err:
+        return {(c.action.kind, c.action.resource): AccessLoss(c.action.principal, None, str(err)) for c in concerns}
+    return {(c.action.kind, c.action.resource): loss_of(c, topics_of[id(c)], offsets) for c in concerns}

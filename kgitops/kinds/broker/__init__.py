@@ -161,14 +161,16 @@ def _values(changes: tuple[ConfigChange, ...]) -> dict[str, str | None]:
 def _alter(context: ApplyContext, actions: list[Action]) -> list[Outcome]:
     from kgitops.live import kafka_wire
 
-    admin = context.clients.kafka_python()  # type: ignore[misc]
     values = {k: v for a in actions for k, v in _values(a.changes).items()}  # type: ignore[attr-defined]
+    admin = None
     try:
+        admin = context.clients.kafka_python()  # type: ignore[misc]
         error = kafka_wire.alter_broker_defaults(admin, values, context.settings.timeout)
-    except Exception as err:
+    except Exception as err:  # no connection, or the request failed: the outcome says so
         error = getattr(err, "message", str(err))
     finally:
-        admin.close()
+        if admin is not None:
+            admin.close()
     return report_each(context, actions, lambda a: error)
 
 

@@ -70,13 +70,15 @@ def _alter(context: ApplyContext, actions: list[Action]) -> list[Outcome]:
     from kgitops.live import kafka_wire
 
     changes = [(a.entity.parts, {c.key: c.after for c in a.changes}) for a in actions]  # type: ignore[attr-defined]
-    admin = context.clients.kafka_python()  # type: ignore[misc]
+    admin = None
     try:
+        admin = context.clients.kafka_python()  # type: ignore[misc]
         errors = kafka_wire.alter_client_quotas(admin, changes, context.settings.timeout)
-    except Exception as err:  # the whole request failed: every entity's outcome says so
+    except Exception as err:  # no connection, or the whole request failed: every entity's outcome says so
         errors = {a.entity.parts: getattr(err, "message", str(err)) for a in actions}  # type: ignore[attr-defined]
     finally:
-        admin.close()
+        if admin is not None:
+            admin.close()
     return report_each(context, actions, lambda a: errors.get(a.entity.parts))  # type: ignore[attr-defined]
 
 
