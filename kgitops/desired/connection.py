@@ -106,12 +106,12 @@ def kafka_property_problems(document: YamlDocument, env: Mapping[str, str]) -> l
     variables are unset is checked for its name only. Unknown names and refused values are
     errors; a file librdkafka cannot load is not judged here (certificates often exist
     only where kgitops connects from, not where it validates): connecting reports it."""
-    from kgitops.live.client_properties import librdkafka_problems
-
     kafka = document.data.get("kafka") if isinstance(document.data, dict) else None
     properties = kafka.get("properties") if isinstance(kafka, dict) else None
     if not isinstance(properties, dict):
         return []
+    from kgitops.live.client_properties import librdkafka_problems  # confluent-kafka: only with properties
+
     values: dict[str, str] = {}
     unresolved: list[str] = []
     for key, value in properties.items():

@@ -59,6 +59,9 @@ _MERGE_TAG = _TAG + "merge"
 _PLAIN_SCALAR_TAGS = {_TAG + "str", _TAG + "int", _TAG + "float", _TAG + "bool", _TAG + "null", _TAG + "timestamp"}
 
 PathPart = str | int
+# Mappings up to this many keys are scanned for a key rather than indexed (the index of
+# each of 10,000 topic entries cost more than the few comparisons it saves).
+SCANNED_MAPPING_SIZE = 8
 
 
 @dataclass
@@ -97,7 +100,7 @@ class YamlDocument:
         node = self.root
         for part in path:
             if isinstance(node, yaml.MappingNode) and isinstance(part, str):
-                pair = self._pairs(node).get(part)
+                pair = self._pair(node, part)
             elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and 0 <= part < len(node.value):
                 pair = (None, node.value[part])
             else:
@@ -106,6 +109,14 @@ class YamlDocument:
                 break  # the deepest node that exists is the best place to point at
             key_node, node = pair
         return key_node, node
+
+    def _pair(self, node: yaml.MappingNode, key: str) -> tuple[yaml.Node, yaml.Node] | None:
+        if len(node.value) <= SCANNED_MAPPING_SIZE:  # a topic entry: scanning beats building an index
+            for pair in reversed(node.value):  # the last one, as in the index (own keys follow merged ones)
+                if isinstance(pair[0], yaml.ScalarNode) and pair[0].value == key:
+                    return pair
+            return None
+        return self._pairs(node).get(key)
 
     def _pairs(self, node: yaml.MappingNode) -> dict[str, tuple[yaml.Node, yaml.Node]]:
         index = self._mapping_index.get(id(node))

@@ -35,11 +35,10 @@ def check_desired(cluster: ClusterSpec) -> list[Problem]:
 
 def replication_factor_problems(policy: Policy, topic: TopicSpec) -> list[Problem]:
     rf = topic.replication_factor
-    where = _field_location(topic, "replication_factor")
     if rf == 1:
         return [
             _violation(
-                where,
+                _field_location(topic, "replication_factor"),
                 f"topic '{topic.name}': replication_factor 1 is always refused: losing one broker loses the data "
                 "(no policy exception can allow it)",
             )
@@ -48,14 +47,14 @@ def replication_factor_problems(policy: Policy, topic: TopicSpec) -> list[Proble
     if minimum <= 1:
         return [
             _violation(
-                _rule_location(policy, topic.name, "min_replication_factor") or where,
+                _rule_location(policy, topic.name, "min_replication_factor") or _field_location(topic, "replication_factor"),
                 f"a policy exception cannot allow replication_factor 1 for '{topic.name}'",
             )
         ]
     if rf < minimum:
         return [
             _violation(
-                where,
+                _field_location(topic, "replication_factor"),
                 f"topic '{topic.name}': replication_factor {rf} is below the policy minimum {minimum} "
                 f"({_rule_source(policy, topic.name, 'min_replication_factor')})",
             )
@@ -84,7 +83,9 @@ def min_insync_problems(policy: Policy, topic: TopicSpec) -> list[Problem]:
             )
         ]
     value = int(declared)
-    where = _field_location(topic, f"config.{MIN_INSYNC}")
+    if required <= value < topic.replication_factor:
+        return []
+    where = _field_location(topic, f"config.{MIN_INSYNC}")  # looked up only for a message (it costs a walk)
     problems = []
     if value < required:
         problems.append(

@@ -9,7 +9,6 @@ from typing import ClassVar
 
 from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadContext, ResourceKind, report_each
 from kgitops.kinds.topic.actions import ConfigChange
-from kgitops.live.kafka_errors import kafka_error_text
 from kgitops.model import ClusterSpec, LiveState
 from kgitops.plan import Action
 
@@ -63,6 +62,8 @@ def diff_groups(desired: dict[str, dict[str, str]], live: dict[str, dict[str, tu
 def _alter(context: ApplyContext, actions: list[Action]) -> list[Outcome]:
     from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource, ResourceType
 
+    from kgitops.live.kafka_errors import kafka_error_text
+
     resources = {a.group: ConfigResource(ResourceType.GROUP, a.group, incremental_configs=[
         ConfigEntry(c.key, c.after, incremental_operation=AlterConfigOpType.SET if c.op == "set" else
                     AlterConfigOpType.DELETE) for c in a.changes]) for a in actions}  # type: ignore[attr-defined]
@@ -94,6 +95,7 @@ class GroupKind(ResourceKind):
 
         from kgitops.errors import ConnectionFailed
         from kgitops.live.connect import kafka_timeout
+        from kgitops.live.kafka_errors import kafka_error_text
 
         timeout = kafka_timeout()
         context.requests["describe_configs.groups"] = context.requests.get("describe_configs.groups", 0) + 1

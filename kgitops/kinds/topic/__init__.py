@@ -17,10 +17,9 @@ from typing import Sequence
 
 from kgitops.errors import Problem
 from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadContext, ResourceKind
-from kgitops.kinds.topic import apply as steps
 from kgitops.kinds.topic import compare, policy, render
 from kgitops.kinds.topic.health import health_warnings
-from kgitops.live import kafka_version, reset_values
+from kgitops.live import kafka_version
 from kgitops.kinds.topic.actions import (AddPartitions, AddPartitionsAfterReplication, AlterTopicConfig,
                                          AlterTopicConfigAfterReplication, ChangeReplicationFactor, CreateTopic,
                                          DeleteTopic)
@@ -28,15 +27,23 @@ from kgitops.model import ClusterSpec, LiveCluster, LiveState
 from kgitops.plan import Action
 
 
+# The apply module (confluent-kafka's admin classes) is imported by the steps that use it:
+# validate and a plan without changes never do.
 def _create(context: ApplyContext, actions: list[Action]) -> list[Outcome]:
+    from kgitops.kinds.topic import apply as steps
+
     return steps.create_topics(context.clients.admin, actions, context.settings.timeout, context.report)
 
 
 def _alter_configs(context: ApplyContext, actions: list[Action]) -> list[Outcome]:
+    from kgitops.kinds.topic import apply as steps
+
     return steps.alter_configs(context.clients.admin, actions, context.settings.timeout, context.report)
 
 
 def _add_partitions(context: ApplyContext, actions: list[Action]) -> list[Outcome]:
+    from kgitops.kinds.topic import apply as steps
+
     return steps.add_partitions(context.clients.admin, actions, context.settings.timeout, context.report)
 
 
@@ -52,6 +59,8 @@ def _change_replication(context: ApplyContext, actions: list[Action]) -> list[Ou
 
 
 def _delete(context: ApplyContext, actions: list[Action]) -> list[Outcome]:
+    from kgitops.kinds.topic import apply as steps
+
     return steps.delete_topics(context.clients.admin, actions, context.settings.timeout, context.report)
 
 
@@ -84,6 +93,8 @@ class TopicKind(ResourceKind):
         version = kafka_version.detect(kafka_version.reported_config_names(reader, live.topics),
                                        kafka_version.api_version_of(config), desired.kafka_version)
         live = dataclasses.replace(live, kafka_version=version)
+        from kgitops.live import reset_values
+
         resets = reset_values.keys_to_reset(desired, live)
         if resets:
             live = dataclasses.replace(live, reset_values=reset_values.reset_values(

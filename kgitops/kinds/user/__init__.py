@@ -17,7 +17,6 @@ from typing import ClassVar
 from kgitops.desired.interpolate import PLACEHOLDER, resolve
 from kgitops.errors import Problem
 from kgitops.kinds.base import ApplyContext, ApplyStep, KindDiff, Outcome, ReadContext, ResourceKind, report_each
-from kgitops.live.kafka_errors import kafka_error_text
 from kgitops.model import ClusterSpec, LiveState, Location
 from kgitops.plan import Action
 
@@ -160,6 +159,8 @@ def _scram(mechanism: str):
 def _alter(context: ApplyContext, actions: list[Action]) -> list[Outcome]:
     from confluent_kafka.admin import ScramCredentialInfo, UserScramCredentialDeletion, UserScramCredentialUpsertion
 
+    from kgitops.live.kafka_errors import kafka_error_text
+
     alterations, failed = [], {}
     for a in actions:
         if isinstance(a, SetScramCredential):
@@ -244,6 +245,7 @@ def read_credentials(admin) -> dict[str, dict[str, int]]:
     """user -> {mechanism: iterations}, from one DescribeUserScramCredentials."""
     from kgitops.errors import ConnectionFailed
     from kgitops.live.connect import kafka_timeout
+    from kgitops.live.kafka_errors import kafka_error_text
 
     timeout = kafka_timeout()
     try:
