@@ -99,6 +99,12 @@ def test_missing_replication_factor_falls_back_to_policy_minimum(repo: Path) -> 
     assert payments is not None
     assert (payments.partitions, payments.replication_factor) == (3, 3)
     assert payments.config == {"min.insync.replicas": "2", "retention.ms": "604800000"}
+    # Located lazily: the policy's line for the fallback, the defaults' for inherited configs.
+    assert str(payments.field_locations["replication_factor"]) == "cluster.yaml:15:3"
+    assert str(payments.field_locations["config.retention.ms"]) == "cluster.yaml:20:5"
+    assert sorted(payments.field_locations) == ["config.min.insync.replicas", "config.retention.ms", "partitions",
+                                                "replication_factor"]
+    assert payments.field_locations.get("config.cleanup.policy") is None
 
 
 def test_subjects_follow_topic_name_strategy(repo: Path) -> None:
