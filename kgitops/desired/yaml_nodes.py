@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Sequence
 
 import yaml
@@ -24,23 +25,24 @@ from kgitops.model import Location
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# The plain resolver (no path resolvers) gives the safe loader's tags; sharing one lets the
+# tag of a scalar be cached without holding on to a loader (and the text it reads).
+_RESOLVER = yaml.resolver.Resolver()
+
+
+@lru_cache(maxsize=100_000)  # bounded: unique values (names) do not pile up
+def _resolved_tag(kind: type, value: object, implicit: object) -> str:
+    return _RESOLVER.resolve(kind, value, implicit)
+
+
 class _Loader(SAFE_LOADER):  # type: ignore[misc, valid-type]
     """The safe loader with its tag resolution memoised: even the C loader calls back into
-    Python regular expressions for every scalar, and most scalars repeat (keys, `7d`, `3`)."""
+    Python regular expressions for every scalar, and most scalars repeat (keys, `7d`, `3`).
+    The cache is functools' C one, called straight from libyaml's composer: a repeated
+    scalar costs no Python frame at all."""
 
-    _scalar_tags: dict[tuple[str, tuple[bool, bool]], str] = {}
+    resolve = staticmethod(_resolved_tag)
 
-    def resolve(self, kind: type, value: object, implicit: tuple[bool, bool]) -> str:
-        if kind is not yaml.ScalarNode:
-            return super().resolve(kind, value, implicit)
-        key = (value, implicit)
-        tag = self._scalar_tags.get(key)  # type: ignore[arg-type]
-        if tag is None:
-            tag = super().resolve(kind, value, implicit)
-            if len(self._scalar_tags) > 100_000:  # bounded: unique values (names) do not pile up
-                self._scalar_tags.clear()
-            self._scalar_tags[key] = tag  # type: ignore[index]
-        return tag
 
 MAX_DEPTH = 64  # the format needs about 6 levels; deeper is a mistake or an attack
 MAX_EXPANDED_NODES = 1_000_000  # nodes visited, aliases counted each time they are used
