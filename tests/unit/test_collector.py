@@ -12,7 +12,8 @@ def test_the_collector_is_on_again_after_a_pause_and_what_survived_it_is_frozen(
     frozen_before = gc.get_freeze_count()
     with collector_paused():
         assert not gc.isenabled()
-        kept = [{"n": n} for n in range(1000)]
+        kept = [[n] for n in range(1000)]  # lists: always tracked (a dict of atoms is not)
+    assert all(gc.is_tracked(item) for item in kept)
     assert gc.isenabled()
     assert gc.get_freeze_count() >= frozen_before + len(kept)
 
