@@ -21,7 +21,8 @@ Acquiring:
    before its own shows too) and, when a higher generation exists, deletes its topic and
    refuses (or starts over when that one is free).
 4. Wait for the new topic's leader and in-sync replicas (seconds on a busy cluster), write
-   `acquired` (a second try when the first fails), all within LOCK_FIRST_WRITE_S, or delete
+   `acquired` with a producer that takes a topic its metadata lacks for still propagating
+   (a second try when the first fails), all within LOCK_FIRST_WRITE_S, or delete
    the generation and fail with a retryable message. Heartbeat every min(10 s, TTL/6)
    from a daemon thread while the apply runs, write `released` at the end. Older
    generations are deleted once a newer one is held, so one or two lock topics exist.
@@ -359,8 +360,16 @@ class LockTopics:
         topic = self.topic(generation)
         min_insync = int(self.spec(generation, brokers).config["min.insync.replicas"])
         error = "its partition had no leader with enough in-sync replicas"
+        # A producer of its own. The lock's producer gives up on a topic its metadata lacks
+        # after 3 s (a deleted generation); on a busy cluster a broker whose metadata lags
+        # behind the creation can say the new topic does not exist after that, even right
+        # after another broker named its leader, and the produce was then refused at once
+        # (_UNKNOWN_TOPIC) on both tries. This one takes the topic for still propagating
+        # for as long as the first write may take.
+        producer = internal_topics.durable_producer(
+            self.client_config, self.timeout, **{"topic.metadata.propagation.max.ms": int(LOCK_FIRST_WRITE_S * 1000)})
         for attempt in range(FIRST_WRITE_ATTEMPTS):
-            if not internal_topics.wait_for_leader(self.producer, topic, min_insync, deadline):
+            if not internal_topics.wait_for_leader(producer, topic, min_insync, deadline):
                 break
             remaining = deadline - time.monotonic()
             if remaining < 0.5:
@@ -369,15 +378,15 @@ class LockTopics:
             budget = remaining / 2 if attempt + 1 < FIRST_WRITE_ATTEMPTS else remaining
             sent_at = time.monotonic()
             try:
-                internal_topics.append(self.producer, topic, encode_record(record), record.lock_id.encode(),
+                internal_topics.append(producer, topic, encode_record(record), record.lock_id.encode(),
                                        min(budget, self.timeout))
                 return sent_at
             except ConnectionFailed as err:
                 error = err.message
                 # A record still queued would be written late, after the generation was
                 # given up; a duplicate `acquired` of this lock id is harmless anyway.
-                self.producer.purge()
-                self.producer.poll(0)
+                producer.purge()
+                producer.poll(0)
         raise LockNotWritten(f"the apply lock of cluster {self.label} could not be taken: the new lock topic {topic} "
                              f"did not accept its first record within {LOCK_FIRST_WRITE_S:.0f} s ({error}); the "
                              f"cluster may be busy or a broker down. Nothing was changed; run apply again (or set "
